@@ -1,0 +1,777 @@
+"""A small threaded HTTP/1.1 WSGI server: persistent connections and incremental streaming.
+
+Werkzeug's development server answers every request with ``Connection: close``; reconnecting
+costs more CPU than serving an emulated Bedrock call, and event streams must reach the client
+frame by frame. This server keeps connections alive, frames responses with Content-Length or
+chunked encoding, flushes every chunk the application yields, and never answers with HTML.
+It knows nothing of moto: it serves any PEP 3333 application.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import email.utils
+import http.client
+import io
+import ipaddress
+import json
+import logging
+import os
+import re
+import socket
+import socketserver
+import ssl
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from http import HTTPStatus
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+log = logging.getLogger("moto_bedrock_runtime.server")
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
+StartResponse = Callable[..., Callable[[bytes], None]]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+EnvironHook = Callable[[dict[str, Any], http.client.HTTPMessage], None]
+
+MAX_HEAD_BYTES = 64 * 1024
+"""Limit for the request line, and separately for the header section (431 beyond it)."""
+
+_BUFFER_SIZE = 64 * 1024
+_MAX_CHUNK_LINE = 4096
+_LINGER_SECONDS = 2.0
+_BLANK_LINES = (b"\r\n", b"\n")
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+_TOKEN_CHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN = re.compile(_TOKEN_CHARS.encode())
+_HEADER_NAME = re.compile(_TOKEN_CHARS)
+# One header field line: (name, value without surrounding whitespace). Anchored at line starts,
+# so a section is well-formed exactly when every one of its lines is a match. Whitespace and
+# value characters never overlap, which keeps matching linear (no backtracking blow-up).
+_FIELD_LINE = re.compile(
+    rf"^({_TOKEN_CHARS}):[ \t]*(?:([^ \t\r\n\0]+(?:[ \t]+[^ \t\r\n\0]+)*)[ \t]*)?\r?\n",
+    re.MULTILINE,
+)
+_STATUS = re.compile(r"[1-5]\d\d [^\r\n]*")
+_VERSION = re.compile(rb"HTTP/(\d)\.(\d)")
+_TARGET = re.compile(rb"[\x21-\x7e\x80-\xff]+")
+_ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.\-]*://([^/]*)")
+_CHUNK_SIZE = re.compile(rb"[0-9A-Fa-f]{1,16}")
+
+
+class _HTTPError(Exception):
+    """A request refused by the server itself, answered with a JSON body and a closed connection."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _ClientGone(Exception):
+    """The peer closed, reset or stalled the connection: nothing more can be exchanged.
+
+    Socket errors are re-raised as this so they stay distinguishable from OSErrors the
+    application raises itself (those are its bugs and become a 500).
+    """
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The ``Date`` header value, formatted at most once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, email.utils.formatdate(now, usegmt=True))
+    return _date_cache[1]
+
+
+class _Body:
+    """``wsgi.input``: yields exactly the request body (de-chunked), then EOF.
+
+    ``100 Continue`` is sent on the first read rather than up front, so an application that
+    rejects a request without reading it never invites the upload.
+    """
+
+    def __init__(
+        self,
+        rfile: io.BufferedReader,
+        length: int,
+        chunked: bool,
+        continue_to: io.BufferedWriter | None,
+    ) -> None:
+        self._rfile = rfile
+        self._left = length  # bytes left in the body, or in the current chunk when chunked
+        self._chunked = chunked
+        self._in_chunks = False
+        self._last_chunk_read = False
+        self._continue_to = continue_to
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole body has been consumed from the connection."""
+        return self._left == 0 and (not self._chunked or self._last_chunk_read)
+
+    def refuse_continue(self) -> bool:
+        """Forget a pending ``100 Continue`` as the final response starts.
+
+        Returns True if one was pending: such a client may never send its body, so the
+        connection must close instead of being drained (RFC 9110 §10.1.1).
+        """
+        pending = self._continue_to is not None
+        self._continue_to = None
+        return pending
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = sys.maxsize if size is None or size < 0 else size
+        parts = []
+        while want and (available := self._available()):
+            data = self._take(min(available, want))
+            parts.append(data)
+            want -= len(data)
+        return b"".join(parts)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        want = sys.maxsize if size is None or size < 0 else size
+        parts = []
+        while want and (available := self._available()):
+            limit = min(available, want)
+            try:
+                line = self._rfile.readline(limit)
+            except OSError as err:
+                raise _ClientGone("reading the request body failed") from err
+            if len(line) < limit and not line.endswith(b"\n"):
+                raise _ClientGone("the request body ended early")
+            self._left -= len(line)
+            want -= len(line)
+            parts.append(line)
+            if line.endswith(b"\n"):
+                break
+        return b"".join(parts)
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines, total = [], 0
+        for line in self:
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+    def drain(self) -> None:
+        """Discard what the application left unread, keeping the connection in sync."""
+        while available := self._available():
+            self._take(min(available, _BUFFER_SIZE))
+
+    def _available(self) -> int:
+        """Bytes readable before the next framing boundary; 0 once the body is complete."""
+        if self._continue_to is not None:
+            wfile, self._continue_to = self._continue_to, None
+            try:
+                wfile.write(_CONTINUE)
+                wfile.flush()
+            except OSError as err:
+                raise _ClientGone("sending 100 Continue failed") from err
+        if self._left == 0 and self._chunked and not self._last_chunk_read:
+            self._next_chunk()
+        return self._left
+
+    def _next_chunk(self) -> None:
+        if self._in_chunks and self._line() not in _BLANK_LINES:
+            raise _HTTPError(400, "Malformed chunked request body")
+        self._in_chunks = True
+        size = self._line().split(b";", 1)[0].strip(b" \t\r\n")
+        if not _CHUNK_SIZE.fullmatch(size):
+            raise _HTTPError(400, "Malformed chunk size in request body")
+        self._left = int(size, 16)
+        if self._left == 0:
+            self._last_chunk_read = True
+            while self._line() not in _BLANK_LINES:  # trailer fields are discarded
+                pass
+
+    def _line(self) -> bytes:
+        try:
+            line = self._rfile.readline(_MAX_CHUNK_LINE + 1)
+        except OSError as err:
+            raise _ClientGone("reading the request body failed") from err
+        if line.endswith(b"\n"):
+            return line
+        if len(line) > _MAX_CHUNK_LINE:
+            raise _HTTPError(400, "Chunk framing line too long")
+        raise _ClientGone("the request body ended early")
+
+    def _take(self, size: int) -> bytes:
+        try:
+            data = self._rfile.read(size)
+        except OSError as err:
+            raise _ClientGone("reading the request body failed") from err
+        if len(data) < size:
+            raise _ClientGone("the request body ended early")
+        self._left -= size
+        return data
+
+
+class _Response:
+    """One response: the WSGI ``start_response``/``write`` pair and its HTTP/1.1 framing.
+
+    Headers are held back until the first non-empty body chunk (PEP 3333), so an error raised
+    before then can still become a clean 500, and they leave in the same packet as that chunk.
+    """
+
+    def __init__(
+        self,
+        wfile: io.BufferedWriter,
+        server_software: str,
+        method: str,
+        body: _Body | None,
+        keep_alive: bool,
+        http10: bool,
+    ) -> None:
+        self._wfile = wfile
+        self._server_software = server_software
+        self._method = method
+        self._body = body
+        self._http10 = http10
+        self.close = not keep_alive
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.headers_sent = False
+        self.sent_code: int | None = None  # status code once the headers went out
+        self.bodyless = False  # headers sent for a response that must not carry a body
+        self._chunked = False
+        self._left: int | None = None  # Content-Length bytes still owed
+
+    def start_response(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: ExcInfo | None = None,
+    ) -> Callable[[bytes], None]:
+        if exc_info is not None and self.headers_sent:
+            raise exc_info[1].with_traceback(exc_info[2])
+        if exc_info is None and self.status is not None:
+            raise AssertionError("start_response() called twice without exc_info")
+        if not _STATUS.fullmatch(status):
+            raise ValueError(f"invalid WSGI status {status!r}")
+        for name, value in headers:
+            if not _HEADER_NAME.fullmatch(name) or "\r" in value or "\n" in value:
+                raise ValueError(f"invalid response header {name!r}")
+        self.status = status
+        self.headers = list(headers)
+        return self.write
+
+    def write(self, data: bytes) -> None:
+        """Send one body chunk now (headers first if still pending) and flush it."""
+        if not data:
+            return
+        if not self.headers_sent:
+            self._send_head(empty=False)
+        if self.bodyless:
+            return
+        if self._left is not None:
+            if len(data) > self._left:
+                log.warning("response body exceeds its Content-Length; extra bytes dropped")
+                data = data[: self._left]
+            self._left -= len(data)
+        self._send(b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data)
+
+    def finish(self) -> None:
+        """End the body: headers for an empty one, the last chunk for a chunked one."""
+        if not self.headers_sent:
+            self._send_head(empty=True)
+        self._send(b"0\r\n\r\n" if self._chunked else b"")
+        if self._left:  # the application sent less than its Content-Length promised
+            self.close = True
+
+    def fail(
+        self, status: int, message: str, *, close: bool, error_type: str | None = None
+    ) -> None:
+        """Answer with a JSON error if nothing was sent yet, else give up on the connection."""
+        self.close = self.close or close or self.headers_sent
+        if self.headers_sent:
+            return
+        body = json.dumps({"message": message}).encode()
+        self.status = f"{status} {HTTPStatus(status).phrase}"
+        self.headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        if error_type is not None:
+            self.headers.append(("x-amzn-ErrorType", error_type))
+        self._chunked, self._left = False, None
+        self.write(body)
+        self.finish()
+
+    def _send_head(self, *, empty: bool) -> None:
+        if self.status is None:
+            raise AssertionError("the application sent a body before calling start_response()")
+        code = int(self.status[:3])
+        bodyless = self._method == "HEAD" or code < 200 or code in (204, 304)
+        lines = [f"HTTP/1.1 {self.status}\r\n"]
+        has_date = has_server = False
+        for name, value in self.headers:
+            lower = name.lower()
+            if lower == "content-length":
+                self._left = int(value)
+                if self._left < 0:
+                    raise ValueError(f"invalid Content-Length {value!r}")
+            elif lower == "transfer-encoding":
+                continue  # framing is the server's job (hop-by-hop, PEP 3333)
+            elif lower == "connection":
+                self.close = self.close or "close" in value.lower()
+                continue  # re-added below from the final keep-alive decision
+            elif lower == "date":
+                has_date = True
+            elif lower == "server":
+                has_server = True
+            lines.append(f"{name}: {value}\r\n")
+        if not has_date:
+            lines.append(f"Date: {_http_date()}\r\n")
+        if not has_server:
+            lines.append(f"Server: {self._server_software}\r\n")
+        if self._left is None and not bodyless:
+            if empty:
+                lines.append("Content-Length: 0\r\n")
+            elif self._http10:
+                self.close = True  # an HTTP/1.0 client knows the body's end only by the close
+            else:
+                self._chunked = True
+                lines.append("Transfer-Encoding: chunked\r\n")
+        if self._body is not None and self._body.refuse_continue():
+            self.close = True
+        if self.close:
+            lines.append("Connection: close\r\n")
+        elif self._http10:
+            lines.append("Connection: keep-alive\r\n")
+        lines.append("\r\n")
+        head = "".join(lines).encode("latin-1")
+        if bodyless:
+            self._left = None
+        self.bodyless = bodyless
+        self.sent_code = code
+        self.headers_sent = True
+        try:
+            self._wfile.write(head)
+        except OSError as err:
+            raise _ClientGone("sending the response failed") from err
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self._wfile.write(data)
+            self._wfile.flush()
+        except OSError as err:
+            raise _ClientGone("sending the response failed") from err
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    """One connection, served on its own thread for as long as the client keeps it open."""
+
+    server: WSGIServer
+    rfile: io.BufferedReader
+    wfile: io.BufferedWriter
+
+    def setup(self) -> None:
+        sock: socket.socket = self.request
+        sock.settimeout(self.server.keep_alive_timeout)
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # small frames leave now
+        self.connection = sock
+        self.server._track(self)
+
+    def handle(self) -> None:
+        """Set up the connection's transport, then run its protocol.
+
+        This is the single place where the protocol is chosen. HTTP/2 support would go here:
+        after the TLS handshake, ``self.rfile.peek()`` the first bytes for the prior-knowledge
+        preface ``PRI * HTTP/2.0`` (or check ``selected_alpn_protocol()``) and hand
+        ``self.connection`` and ``self.rfile`` to an HTTP/2 handler instead of the HTTP/1.1 loop.
+        """
+        server = self.server
+        try:
+            if server.ssl_context is not None:  # handshake on this thread, not the accept loop
+                self.connection = server.ssl_context.wrap_socket(self.connection, server_side=True)
+            self.rfile = self.connection.makefile("rb", _BUFFER_SIZE)
+            self.wfile = self.connection.makefile("wb", _BUFFER_SIZE)
+            self._serve_http1()
+        except (OSError, _ClientGone) as exc:  # includes ssl.SSLError and idle timeouts
+            log.debug("connection from %s ended: %s", self.client_address[0], exc)
+
+    def finish(self) -> None:
+        self.server._untrack(self)
+        for stream in (getattr(self, "wfile", None), getattr(self, "rfile", None)):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+        self.connection.close()
+
+    def abort(self) -> None:
+        """Wake this connection's thread from any blocking read so it ends (server shutdown)."""
+        # The plain socket method: SSLSocket.shutdown() would drop the TLS state under the
+        # feet of the thread still reading through it.
+        with contextlib.suppress(OSError):
+            socket.socket.shutdown(self.connection, socket.SHUT_RDWR)
+
+    def _serve_http1(self) -> None:
+        server = self.server
+        base_environ = {
+            "SERVER_SOFTWARE": server.server_version,
+            "SERVER_NAME": server.server_address[0],
+            "SERVER_PORT": str(server.server_address[1]),
+            "REMOTE_ADDR": self.client_address[0],
+            "REMOTE_PORT": str(self.client_address[1]),
+            "SCRIPT_NAME": "",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if server.ssl_context is not None else "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        while True:
+            try:
+                request = self._read_request(base_environ)
+            except _HTTPError as err:
+                response = _Response(self.wfile, server.server_version, "GET", None, False, False)
+                response.fail(err.status, err.message, close=True)
+                self._linger()
+                return
+            if request is None:
+                return
+            environ, fields, body, response = request
+            started = time.perf_counter()
+            self._run_app(environ, fields, response)
+            log.debug(
+                "%s %s %s %.1f ms",
+                environ["REQUEST_METHOD"],
+                environ["PATH_INFO"],
+                response.sent_code or "-",
+                (time.perf_counter() - started) * 1000,
+            )
+            if response.close:
+                if not body.complete:
+                    self._linger()
+                return
+            try:
+                body.drain()
+            except _HTTPError:
+                self._linger()
+                return
+
+    def _read_request(
+        self, base_environ: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[tuple[str, str]], _Body, _Response] | None:
+        """Parse the next request head; None when the client closed between requests.
+
+        Returns the environ, the header fields as sent, the body and the pending response.
+        """
+        rfile = self.rfile
+        line = rfile.readline(MAX_HEAD_BYTES + 1)
+        while line in _BLANK_LINES:  # RFC 9112 §2.2: ignore empty lines before a request
+            line = rfile.readline(MAX_HEAD_BYTES + 1)
+        if not line:
+            return None
+        if len(line) > MAX_HEAD_BYTES:
+            raise _HTTPError(414, "Request line too long")
+        if not line.endswith(b"\n"):
+            raise _ClientGone("the connection closed inside the request line")
+        parts = line.rstrip(b"\r\n").split(b" ")
+        if len(parts) != 3:
+            raise _HTTPError(400, "Malformed request line")
+        method, target, version = parts
+        version_match = _VERSION.fullmatch(version)
+        if not (version_match and _TOKEN.fullmatch(method) and _TARGET.fullmatch(target)):
+            raise _HTTPError(400, "Malformed request line")
+        if version_match[1] != b"1":
+            raise _HTTPError(505, "HTTP version not supported")
+        http10 = version_match[2] == b"0"
+
+        lines = []
+        budget = MAX_HEAD_BYTES
+        while True:
+            line = rfile.readline(budget + 1)
+            budget -= len(line)
+            if budget < 0:
+                raise _HTTPError(431, "Request header fields too large")
+            if not line.endswith(b"\n"):
+                raise _ClientGone("the connection closed inside the request head")
+            if line in _BLANK_LINES:
+                break
+            lines.append(line)
+        # One regex pass over the whole section is much cheaper than checks per line.
+        fields: list[tuple[str, str]] = _FIELD_LINE.findall(b"".join(lines).decode("latin-1"))
+        if len(fields) != len(lines):  # also rejects obsolete line folding
+            raise _HTTPError(400, "Malformed header field")
+
+        raw_target = target.decode("latin-1")
+        path, _, query = target.partition(b"?")
+        absolute = _ABSOLUTE_FORM.match(path)  # proxy-style request: the authority is the host
+        if absolute:
+            path = path[absolute.end() :] or b"/"
+        environ = base_environ.copy()
+        environ["REQUEST_METHOD"] = method.decode("latin-1")
+        # PEP 3333: the percent-decoded path's bytes as a latin-1 str, like werkzeug.
+        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
+        environ["QUERY_STRING"] = query.decode("latin-1")
+        environ["RAW_URI"] = environ["REQUEST_URI"] = raw_target  # keeps %2F and %3A intact
+        environ["SERVER_PROTOCOL"] = version.decode("latin-1")
+        for name, value in fields:
+            if "_" in name:  # would alias a dashed name in CGI form; werkzeug skips them too
+                continue
+            key = name.upper().replace("-", "_")
+            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                key = "HTTP_" + key
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if absolute:
+            environ["HTTP_HOST"] = absolute[1].decode("latin-1")
+
+        length, chunked = self._body_framing(environ)
+        expect = environ.get("HTTP_EXPECT")
+        wants_continue = (
+            expect is not None
+            and expect.lower() == "100-continue"
+            and not http10
+            and (chunked or length > 0)
+        )
+        body = _Body(rfile, length, chunked, self.wfile if wants_continue else None)
+        environ["wsgi.input"] = body
+
+        connection = environ.get("HTTP_CONNECTION")
+        tokens = {token.strip().lower() for token in connection.split(",")} if connection else ()
+        keep_alive = "keep-alive" in tokens if http10 else "close" not in tokens
+        response = _Response(
+            self.wfile,
+            self.server.server_version,
+            environ["REQUEST_METHOD"],
+            body,
+            keep_alive,
+            http10,
+        )
+        return environ, fields, body, response
+
+    @staticmethod
+    def _body_framing(environ: dict[str, Any]) -> tuple[int, bool]:
+        """(Content-Length, chunked) of the request body; neither means an empty body."""
+        transfer_encoding = environ.get("HTTP_TRANSFER_ENCODING")
+        content_length = environ.get("CONTENT_LENGTH")
+        if transfer_encoding is not None:
+            if content_length is not None:  # a request smuggling vector (RFC 9112 §6.3)
+                raise _HTTPError(400, "Both Content-Length and Transfer-Encoding were sent")
+            if transfer_encoding.strip().lower() != "chunked":
+                raise _HTTPError(501, "Unsupported Transfer-Encoding")
+            return 0, True
+        if content_length is None:
+            return 0, False
+        values = {value.strip() for value in content_length.split(",")}
+        value = values.pop()
+        if values or not (value.isascii() and value.isdigit()):
+            raise _HTTPError(400, "Invalid Content-Length")
+        environ["CONTENT_LENGTH"] = value
+        return int(value), False
+
+    def _run_app(
+        self, environ: dict[str, Any], fields: list[tuple[str, str]], response: _Response
+    ) -> None:
+        """Run the application and stream its body; failures become a JSON 500 or a cut."""
+        server = self.server
+        try:
+            if server.environ_hook is not None:  # the only consumer of an HTTPMessage
+                headers = http.client.HTTPMessage()
+                for name, value in fields:
+                    headers[name] = value
+                server.environ_hook(environ, headers)
+            result = server.app(environ, response.start_response)
+            try:
+                for data in result:
+                    response.write(data)
+                    if response.bodyless:
+                        break
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+            response.finish()
+        except _ClientGone as exc:
+            response.close = True
+            log.debug("client %s went away: %s", self.client_address[0], exc)
+        except _HTTPError as err:
+            response.fail(err.status, err.message, close=True)
+        except Exception:
+            log.exception(
+                "unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
+            )
+            response.fail(
+                500, "Internal server error", close=False, error_type="InternalServerException"
+            )
+
+    def _linger(self) -> None:
+        """Half-close, then discard what the client still sends for a moment.
+
+        Closing with unread input makes the kernel send a reset, which can destroy an error
+        response before the client has read it.
+        """
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            deadline = time.monotonic() + _LINGER_SECONDS
+            self.connection.settimeout(_LINGER_SECONDS)
+            while time.monotonic() < deadline and self.connection.recv(_BUFFER_SIZE):
+                pass
+        except OSError:
+            pass
+
+
+class WSGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """Threaded HTTP/1.1 server for a WSGI app: one daemon thread per connection.
+
+    Built on ``TCPServer`` rather than ``http.server.HTTPServer`` to skip its reverse DNS
+    lookup at bind time; ``server_close()`` also ends open keep-alive connections.
+    """
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+    request_queue_size = 128
+    server_version = "moto-bedrock"
+
+    def __init__(
+        self,
+        server_address: tuple[str, int],
+        app: WSGIApp,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        environ_hook: EnvironHook | None = None,
+        keep_alive_timeout: float = 120.0,
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in server_address[0] else socket.AF_INET
+        self.app = app
+        self.ssl_context = ssl_context
+        self.environ_hook = environ_hook
+        self.keep_alive_timeout = keep_alive_timeout
+        self._connections: set[_Handler] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(server_address, _Handler)
+
+    def serve_forever(self, poll_interval: float = 0.05) -> None:
+        """As the base method, with a shorter poll so ``shutdown()`` returns promptly."""
+        super().serve_forever(poll_interval)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log through our logger instead of printing a traceback to stderr."""
+        log.exception("unhandled error on the connection from %s", client_address[0])
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._connections_lock:
+            handlers = list(self._connections)
+        for handler in handlers:
+            handler.abort()
+
+    def _track(self, handler: _Handler) -> None:
+        with self._connections_lock:
+            self._connections.add(handler)
+
+    def _untrack(self, handler: _Handler) -> None:
+        with self._connections_lock:
+            self._connections.discard(handler)
+
+
+def make_server(
+    host: str,
+    port: int,
+    app: WSGIApp,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    environ_hook: EnvironHook | None = None,
+    keep_alive_timeout: float = 120.0,
+) -> WSGIServer:
+    """Bind (port 0 picks a free port) and return a server; call ``serve_forever()`` to run it.
+
+    ``environ_hook(environ, headers)`` runs before the app on every request, with the parsed
+    request headers, so the caller can add entries (e.g. the original header spellings).
+    ``keep_alive_timeout`` closes idle connections so their threads do not pile up.
+    """
+    return WSGIServer(
+        (host, port),
+        app,
+        ssl_context=ssl_context,
+        environ_hook=environ_hook,
+        keep_alive_timeout=keep_alive_timeout,
+    )
+
+
+def generate_self_signed_cert(
+    directory: Path, hosts: Sequence[str] = ("127.0.0.1", "localhost")
+) -> tuple[Path, Path]:
+    """Write ``cert.pem`` and ``key.pem`` (EC P-256, one year) into ``directory``.
+
+    The certificate names every host as a subject alternative name (IP addresses as IP SANs),
+    so clients can verify it by trusting the certificate file itself.
+    """
+    # Imported here: cryptography is slow to import and only TLS setups need it.
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    names: list[x509.GeneralName] = []
+    for host in hosts:
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(host)))
+        except ValueError:
+            names.append(x509.DNSName(host))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hosts[0])])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    public_key = key.public_key()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))  # tolerate small clock skew
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key), critical=False
+        )
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private key: owner only
+    with os.fdopen(fd, "wb") as key_file:
+        key_file.write(key_pem)
+    return cert_path, key_path
