@@ -1,0 +1,153 @@
+"""The neutral form every layer speaks: a chat request, a reply, and the stream of a reply.
+
+It is Converse's own shape (messages of content-block dicts with blobs as bytes) lifted into a
+few dataclasses, so Converse maps to it directly and each vendor codec maps to it once.
+Engines see only this; they never see a vendor body or HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .catalog import ResolvedModel
+
+ContentBlock = dict[str, Any]
+StopReason = Literal[
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "guardrail_intervened",
+    "content_filtered",
+    "malformed_model_output",
+    "malformed_tool_use",
+    "model_context_window_exceeded",
+]
+
+
+@dataclass
+class Message:
+    role: Literal["user", "assistant"]
+    content: list[ContentBlock]
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+
+
+@dataclass
+class Reasoning:
+    """Extended thinking asked for, however the vendor spells it (thinking, reasoning_config…)."""
+
+    budget_tokens: int | None = None
+    effort: str | None = None
+
+
+@dataclass
+class ChatRequest:
+    model: ResolvedModel
+    messages: list[Message]
+    system: list[ContentBlock] = field(default_factory=list)
+    max_tokens: int | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    stop_sequences: list[str] = field(default_factory=list)
+    tools: list[Tool] = field(default_factory=list)
+    # "auto", "any", "none", or the name of the one tool the model must call.
+    tool_choice: str | None = None
+    forced_tool: str | None = None
+    reasoning: Reasoning | None = None
+    output_schema: dict[str, Any] | None = None
+    additional_fields: dict[str, Any] = field(default_factory=dict)
+
+    def last_user_message(self) -> Message | None:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message
+        return None
+
+
+@dataclass
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cache_read_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass
+class Reply:
+    """A whole answer: Converse content blocks (text, toolUse, reasoningContent)."""
+
+    content: list[ContentBlock]
+    stop_reason: StopReason
+    usage: Usage
+    stop_sequence: str | None = None
+
+
+# Stream events, in the order an engine yields them.
+
+
+@dataclass(frozen=True)
+class BlockStart:
+    """A content block opens; text blocks carry no start data, tool uses carry id and name."""
+
+    index: int
+    kind: Literal["text", "toolUse", "reasoning"]
+    tool_use_id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolInputDelta:
+    index: int
+    partial_json: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    index: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SignatureDelta:
+    index: int
+    signature: str
+
+
+@dataclass(frozen=True)
+class BlockStop:
+    index: int
+
+
+@dataclass(frozen=True)
+class MessageStop:
+    stop_reason: StopReason
+    usage: Usage
+    stop_sequence: str | None = None
+
+
+StreamEvent = (
+    BlockStart
+    | TextDelta
+    | ToolInputDelta
+    | ReasoningDelta
+    | SignatureDelta
+    | BlockStop
+    | MessageStop
+)

@@ -1,0 +1,151 @@
+"""HTTP for bedrock-runtime: routes a request to its operation and writes AWS's wire form.
+
+It replaces moto's serializer for this service: Converse bodies are already wire-shaped JSON,
+streams must leave frame by frame, and errors must carry Bedrock's own header and body. Every
+failure, expected or not, leaves as a modeled Bedrock error; never HTML, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+import botocore.session
+from moto.core.responses import BaseResponse
+
+from .. import config
+from ..errors import BedrockError, error_response, new_request_id
+from ..eventstream import CONTENT_TYPE as EVENTSTREAM
+from ..eventstream import encode_events, exception_frame
+from .exceptions import InternalServerException, UnknownOperationException, ValidationException
+from .models import BedrockRuntimeBackend, bedrockruntime_backends
+
+log = logging.getLogger("moto_bedrock_runtime.runtime")
+
+_MODEL_OPERATIONS = {
+    "converse": "Converse",
+    "converse-stream": "ConverseStream",
+    "invoke": "InvokeModel",
+    "invoke-with-response-stream": "InvokeModelWithResponseStream",
+    "invoke-with-bidirectional-stream": "InvokeModelWithBidirectionalStream",
+    "count-tokens": "CountTokens",
+}
+_MODEL_PATH = re.compile(r"^/model/(?P<model>[^/]+)/(?P<op>[a-z-]+)$")
+_MODEL_PATH_DECODED = re.compile(r"^/model/(?P<model>.+)/(?P<op>[a-z-]+)$")
+_OTHER_ROUTES = (
+    ("POST", re.compile(r"^/async-invoke$"), "StartAsyncInvoke"),
+    ("GET", re.compile(r"^/async-invoke$"), "ListAsyncInvokes"),
+    ("GET", re.compile(r"^/async-invoke/.+$"), "GetAsyncInvoke"),
+    ("POST", re.compile(r"^/guardrail/[^/]+/version/[^/]+/apply$"), "ApplyGuardrail"),
+    ("POST", re.compile(r"^/guardrail-checks/invoke$"), "InvokeGuardrailChecks"),
+)
+NOT_IMPLEMENTED = "moto-bedrock does not implement the {operation} operation yet."
+INTERNAL_ERROR = "The server encountered an internal error while processing the request."
+
+
+def route(method: str, raw_path: str, path: str) -> tuple[str, str | None]:
+    """(operation, model id) for a request; the model id is decoded from its one path segment,
+    so `%3A` and `%2F` arrive intact and a raw `:` works too."""
+    match = _MODEL_PATH.match(raw_path) or _MODEL_PATH_DECODED.match(path)
+    if match and match.group("op") in _MODEL_OPERATIONS and method == "POST":
+        return _MODEL_OPERATIONS[match.group("op")], unquote(match.group("model"))
+    for route_method, pattern, operation in _OTHER_ROUTES:
+        if method == route_method and pattern.match(path):
+            return operation, None
+    raise UnknownOperationException(f"No operation matches {method} {path}.")
+
+
+@lru_cache(maxsize=4)
+def stream_exception_members(operation: str) -> frozenset[str]:
+    """The in-stream error members botocore's model allows for an operation's stream."""
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    stream = model.operation_model(operation).output_shape.members["stream"]
+    return frozenset(
+        name for name, shape in stream.members.items() if shape.metadata.get("exception")
+    )
+
+
+def _in_stream_error(operation: str, error: BedrockError) -> bytes:
+    member = error.code[0].lower() + error.code[1:]
+    if member not in stream_exception_members(operation):
+        member, error = "internalServerException", InternalServerException(INTERNAL_ERROR)
+    return exception_frame(member, error.body())
+
+
+def guarded_frames(operation: str, events: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[bytes]:
+    """Event frames as they are produced; an error mid-stream becomes an exception frame, as
+    Bedrock sends it once the 200 headers are gone."""
+    try:
+        yield from encode_events(events)
+    except BedrockError as error:
+        yield _in_stream_error(operation, error)
+    except Exception:
+        log.exception("%s stream failed", operation)
+        yield _in_stream_error(operation, InternalServerException(INTERNAL_ERROR))
+
+
+class BedrockRuntimeResponse(BaseResponse):
+    """moto's response class for bedrock-runtime, answering from our backend."""
+
+    use_raw_body = True
+
+    def __init__(self) -> None:
+        super().__init__(service_name="bedrock-runtime")
+
+    @property
+    def backend(self) -> BedrockRuntimeBackend:
+        return bedrockruntime_backends[self.current_account][self.region]
+
+    def get_region_from_url(self, request: Any, full_url: str) -> str:
+        """A bearer-token request carries no SigV4 scope: unless the host or the user agent
+        names a region, it is the configured one (MOTO_BEDROCK_REGION)."""
+        if (
+            request.headers.get("Authorization", "").startswith("Bearer ")
+            and not self.region_regex.search(full_url)
+            and not self.region_from_useragent_regex.search(request.headers.get("User-Agent", ""))
+        ):
+            return config.bearer_region()
+        return super().get_region_from_url(request, full_url)
+
+    def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
+        request_id = new_request_id()
+        try:
+            self.setup_class(request, full_url, headers)
+            operation, model_id = route(self.method, self.raw_path, self.path)
+            handler = getattr(self, f"_op_{operation}", None)
+            if handler is None:
+                raise ValidationException(NOT_IMPLEMENTED.format(operation=operation))
+            status, out_headers, body = handler(model_id)
+        except BedrockError as error:
+            return error_response(error, request_id=request_id)
+        except Exception:
+            log.exception("bedrock-runtime request failed")
+            return error_response(InternalServerException(INTERNAL_ERROR), request_id=request_id)
+        out_headers["x-amzn-RequestId"] = request_id
+        return status, out_headers, body
+
+    def _raw_body(self) -> bytes:
+        body = self.body
+        return body.encode() if isinstance(body, str) else (body or b"")
+
+    def _op_Converse(self, model_id: str) -> tuple[int, dict[str, str], str]:
+        result = self.backend.converse(model_id, self._raw_body())
+        body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        return 200, {"Content-Type": "application/json"}, body
+
+    def _op_ConverseStream(self, model_id: str) -> tuple[int, dict[str, str], Any]:
+        events = self.backend.converse_stream(model_id, self._raw_body())
+        return 200, {"Content-Type": EVENTSTREAM}, self._stream_body("ConverseStream", events)
+
+    def _stream_body(
+        self, operation: str, events: Iterable[tuple[str, dict[str, Any]]]
+    ) -> Iterator[bytes] | bytes:
+        """A real server writes each frame as it is made; moto's in-process stubber needs the
+        whole body as bytes (the bytes are the same)."""
+        frames = guarded_frames(operation, events)
+        return frames if self.is_werkzeug_request else b"".join(frames)
