@@ -7,7 +7,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from botocore.exceptions import EventStreamError
+from botocore.exceptions import ClientError, EventStreamError
 
 from moto_bedrock_runtime.engines.canned import CannedEngine
 from moto_bedrock_runtime.errors import AccessDeniedException, ThrottlingException
@@ -369,3 +369,53 @@ def test_errors_after_the_stream_started_are_exception_events(
             received.append(event)
     assert [next(iter(e)) for e in received] == ["messageStart", "contentBlockDelta"]
     assert info.value.response["Error"] == {"Code": member, "Message": message}
+
+
+def test_video_citations_and_search_results(runtime: Any) -> None:
+    video = {"video": {"format": "mp4", "source": {"s3Location": {"uri": "s3://clips/a.mp4"}}}}
+    search = {
+        "searchResult": {
+            "source": "https://example.com/rivers",
+            "title": "Rivers",
+            "content": [{"text": "The Danube flows through ten countries."}],
+        }
+    }
+    citations = {
+        "citationsContent": {
+            "content": [{"text": "The Danube crosses ten countries."}],
+            "citations": [
+                {
+                    "title": "Rivers",
+                    "sourceContent": [{"text": "The Danube flows through ten countries."}],
+                    "location": {"documentChar": {"documentIndex": 0, "start": 0, "end": 39}},
+                }
+            ],
+        }
+    }
+    messages = [
+        user("What happens in this clip?", video, search),
+        {"role": "assistant", "content": [citations]},
+        user("And which river is longest?"),
+    ]
+    response = runtime.converse(modelId="us.amazon.nova-pro-v1:0", messages=messages)
+    assert response["stopReason"] == "end_turn"
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=HAIKU, messages=[user("clip", video)])
+    assert info.value.response["Error"]["Message"] == (
+        "This model doesn't support the video content block that you provided. Try again with a "
+        "supported content block."
+    )
+
+
+def test_concurrent_calls_are_independent_and_deterministic(runtime: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(i: int) -> str:
+        reply = runtime.converse(modelId=HAIKU, messages=[user(f"Question number {i % 4}")])
+        return text_of(reply)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(ask, range(32)))
+    for i, answer in enumerate(answers):
+        assert f"Question number {i % 4}" in answer
+        assert answer == answers[i % 4]

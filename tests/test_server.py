@@ -108,6 +108,14 @@ BAD_BODIES = [
         "constraint: Member must have value greater than or equal to 1",
         id="range",
     ),
+    pytest.param(
+        {"messages": MESSAGES, "inferenceConfig": {"temperature": 1.5, "topP": -0.1}},
+        "2 validation errors detected: Value '1.5' at 'inferenceConfig.temperature' failed to "
+        "satisfy constraint: Member must have value less than or equal to 1; Value '-0.1' at "
+        "'inferenceConfig.topP' failed to satisfy constraint: Member must have value greater "
+        "than or equal to 0",
+        id="ranges",
+    ),
     pytest.param({"messages": "hello"}, None, id="wrong-type"),
     pytest.param({"messages": MESSAGES, "temperature": 0.5}, None, id="unknown-key"),
     pytest.param(
@@ -131,6 +139,22 @@ def test_bad_bodies_get_validation_errors(
         assert response.json()["message"] == message
     else:
         assert response.json()["message"]
+
+
+def test_concurrent_streams_over_one_server(threaded_server: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def stream(i: int) -> str:
+        client = client_for(threaded_server)
+        messages = [{"role": "user", "content": [{"text": f"Topic {i % 3}"}]}]
+        events = client.converse_stream(modelId=HAIKU, messages=messages)["stream"]
+        return "".join(
+            e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e
+        )
+
+    with ThreadPoolExecutor(8) as pool:
+        texts = list(pool.map(stream, range(24)))
+    assert all(texts[i] == texts[i % 3] and f"Topic {i % 3}" in texts[i] for i in range(24))
 
 
 def test_oversized_body(threaded_server: str) -> None:
