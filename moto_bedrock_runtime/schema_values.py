@@ -87,7 +87,7 @@ _STRING_WORDS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("lang",): ("en", "es", "fr", "de"),
     ("locale",): ("en-US", "fr-FR", "de-DE", "ja-JP"),
     ("color", "colour"): ("blue", "green", "red", "black"),
-    ("status", "state_"): ("active", "pending", "completed"),
+    ("status",): ("active", "pending", "completed"),
     ("category", "type", "kind"): ("general", "standard", "premium"),
     ("tag", "label"): ("urgent", "featured", "new", "sale"),
     ("company", "companyname", "organization", "organisation", "org", "employer", "vendor"): (
@@ -834,7 +834,7 @@ class _RegexParser:
                     raise ValueError("bad named group")
                 self._groups += 1
                 number = self._names[self._until(">")] = self._groups
-            elif head != ":":  # inline flags, (?i) or (?i:...): flags do not change the text
+            elif head not in ":>":  # (?>...) is atomic; (?i) or (?i:...) are inline flags
                 while head not in (":", ")"):
                     if not (head.isalpha() or head == "-"):
                         raise ValueError("unsupported group")
@@ -949,9 +949,11 @@ class _RegexWriter:
             return self.write(node[1][0 if self._shortest else self._pick(len(node[1]))])
         if kind == "rep":
             parts: list[str] = []
+            size = 0
             for _ in range(self._repeats(node[2], node[3])):
                 parts.append(self.write(node[1]))
-                if sum(map(len, parts)) > _MAX_LENGTH:
+                size += len(parts[-1])
+                if size > _MAX_LENGTH:  # nested repeats such as (a{1000}){1000}
                     raise ValueError("pattern string too long")
             return "".join(parts)
         if kind == "group":
@@ -1100,14 +1102,21 @@ def _multipliers(
 
 
 def _window(hard: tuple[int | None, int | None], usual: tuple[int, int]) -> tuple[int, int] | None:
-    """Multipliers allowed by the bounds, narrowed to the usual range when the two overlap."""
-    a = usual[0] if hard[0] is None else max(usual[0], hard[0])
-    b = usual[1] if hard[1] is None else min(usual[1], hard[1])
-    if a <= b:
+    """Multipliers to pick from: the usual range where it overlaps the bounds enough to give
+    some choice (unique items need it), else a stretch next to a bound."""
+    low, high = hard
+    a = usual[0] if low is None else max(usual[0], low)
+    b = usual[1] if high is None else min(usual[1], high)
+    choices = math.inf if low is None or high is None else high - low + 1
+    if b - a + 1 >= min(10, choices):
         return a, b
-    span = max(usual[1] - usual[0], 0)  # the usual range is out of bounds: stay near a bound
-    a = hard[0] if hard[0] is not None else (usual[0] if hard[1] is None else hard[1] - span)
-    b = hard[1] if hard[1] is not None else a + span
+    span = max(usual[1] - usual[0], 10)
+    if low is not None:
+        a, b = low, low + span if high is None else min(high, low + span)
+    elif high is not None:
+        a, b = high - span, high
+    else:  # a step too coarse for the usual range, e.g. multipleOf 1000
+        b = a + 9
     return (a, b) if a <= b else None
 
 
@@ -1184,7 +1193,9 @@ def _object_ok(
     props = _mapping(schema.get("properties"))
     patterns = _mapping(schema.get("patternProperties"))
     for key, value in obj.items():
-        if not ok(value, _value_schema(props, patterns, schema.get("additionalProperties"), key)):
+        if not ok(
+            value, _value_schema(props, patterns, schema.get("additionalProperties", True), key)
+        ):
             return False
         if "propertyNames" in schema and not ok(key, schema["propertyNames"]):
             return False
