@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -129,8 +129,13 @@ def _resolve_foundation(model_id: str) -> ResolvedModel | None:
     return ResolvedModel(requested=model_id, model=model)
 
 
-def resolve(model_id: str, region: str) -> ResolvedModel:
-    """The model a runtime call reaches, or Bedrock's error for an id it would refuse."""
+def resolve(
+    model_id: str, region: str, owned: Callable[[str], str | None] = lambda arn: None
+) -> ResolvedModel:
+    """The model a runtime call reaches, or Bedrock's error for an id it would refuse.
+
+    `owned(arn)` answers for the caller's own resources (custom and provisioned models,
+    application inference profiles…): the foundation-model id behind the ARN, or None."""
     arn = _ARN.match(model_id)
     if arn:
         kind, rest = arn.group("kind"), arn.group("rest")
@@ -141,7 +146,9 @@ def resolve(model_id: str, region: str) -> ResolvedModel:
         elif kind == "inference-profile":
             resolved = _resolve_profile(rest, region)
         else:
-            resolved = None
+            base = owned(model_id)
+            model = models().get(base) if base else None
+            resolved = ResolvedModel(requested=model_id, model=model) if model else None
     elif model_id in models():
         resolved = _resolve_foundation(model_id)
     else:

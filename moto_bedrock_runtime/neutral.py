@@ -151,3 +151,49 @@ StreamEvent = (
     | BlockStop
     | MessageStop
 )
+
+
+# Embeddings and images: requests that are not chats.
+
+
+@dataclass
+class EmbedInput:
+    """One item to embed: text, an image, or both (Titan multimodal combines them)."""
+
+    text: str | None = None
+    image: bytes | None = None
+
+
+@dataclass
+class EmbedRequest:
+    model: ResolvedModel
+    inputs: list[EmbedInput]
+    dimensions: int
+    # Retrieval side or task, as vendors name it (search_query, GENERIC_INDEX…); engines may use it.
+    purpose: str | None = None
+
+
+@dataclass
+class EmbedReply:
+    """Unit-length float vectors, one per input, and the tokens the inputs cost."""
+
+    vectors: list[list[float]]
+    input_tokens: int
+
+
+@dataclass
+class ImageRequest:
+    model: ResolvedModel
+    prompt: str
+    width: int
+    height: int
+    count: int = 1
+    seed: int = 0
+    negative_prompt: str = ""
+    output_format: str = "png"
+
+
+@dataclass
+class ImageReply:
+    images: list[bytes]
+    seeds: list[int]

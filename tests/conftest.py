@@ -152,8 +152,8 @@ def decode_frames(raw: bytes) -> list[tuple[dict[str, str], dict[str, Any]]]:
 
 def check_stream(operation: str, raw: bytes) -> list[tuple[str, dict[str, Any]]]:
     """Every frame of a raw stream decodes and its payload fits its event shape exactly."""
-    stream = _service_model("bedrock-runtime").operation_model(operation).output_shape
-    union = stream.members["stream"]
+    output = _service_model("bedrock-runtime").operation_model(operation).output_shape
+    union = output.members[output.serialization["payload"]]
     events = []
     for headers, payload in decode_frames(raw):
         assert headers[":content-type"] == "application/json"

@@ -419,3 +419,24 @@ def test_concurrent_calls_are_independent_and_deterministic(runtime: Any) -> Non
     for i, answer in enumerate(answers):
         assert f"Question number {i % 4}" in answer
         assert answer == answers[i % 4]
+
+
+def test_custom_model_arn_answers_as_its_base_model(runtime: Any) -> None:
+    import boto3
+
+    bedrock = boto3.client("bedrock", region_name="us-east-1")
+    bedrock.create_model_customization_job(
+        jobName="tune",
+        customModelName="my-haiku",
+        roleArn="arn:aws:iam::123456789012:role/r",
+        baseModelIdentifier=HAIKU,
+        trainingDataConfig={"s3Uri": "s3://bucket/train.jsonl"},
+        outputDataConfig={"s3Uri": "s3://bucket/out/"},
+        hyperParameters={"epochCount": "1"},
+    )
+    arn = bedrock.get_custom_model(modelIdentifier="my-haiku")["modelArn"]
+    response = runtime.converse(modelId=arn, messages=[user("hello custom model")])
+    assert "hello custom model" in text_of(response)
+    with pytest.raises(ClientError) as info:
+        runtime.converse(modelId=arn.replace("my-haiku", "other"), messages=[user("x")])
+    assert info.value.response["Error"]["Message"] == "The provided model identifier is invalid."

@@ -172,10 +172,10 @@ def test_unknown_and_unimplemented_operations(server_url: str) -> None:
     assert unknown.headers["x-amzn-ErrorType"].startswith("UnknownOperationException")
     client = client_for(server_url)
     with pytest.raises(ClientError) as info:
-        client.invoke_model(modelId=HAIKU, body=b"{}")
+        client.list_async_invokes()
     assert info.value.response["Error"] == {
         "Code": "ValidationException",
-        "Message": "moto-bedrock does not implement the InvokeModel operation yet.",
+        "Message": "moto-bedrock does not implement the ListAsyncInvokes operation yet.",
     }
 
 

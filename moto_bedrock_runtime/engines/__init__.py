@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from ..neutral import ChatRequest, Reply, StreamEvent
+from ..neutral import (
+    ChatRequest,
+    EmbedReply,
+    EmbedRequest,
+    ImageReply,
+    ImageRequest,
+    Reply,
+    StreamEvent,
+)
 from .canned import CannedEngine
 
 
@@ -16,10 +24,14 @@ class Engine(Protocol):
 
     def stream(self, request: ChatRequest) -> Iterator[StreamEvent]: ...
 
+    def embed(self, request: EmbedRequest) -> EmbedReply: ...
+
+    def generate_image(self, request: ImageRequest) -> ImageReply: ...
+
 
 _CANNED = CannedEngine()
 
 
-def engine_for(request: ChatRequest) -> Engine:
+def engine_for(request: ChatRequest | EmbedRequest | ImageRequest) -> Engine:
     """The engine that answers this request (only the canned engine exists so far)."""
     return _CANNED

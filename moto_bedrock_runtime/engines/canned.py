@@ -15,12 +15,16 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .. import config, ids, tokens
+from .. import config, embeddings, ids, images, tokens
 from ..neutral import (
     BlockStart,
     BlockStop,
     ChatRequest,
     ContentBlock,
+    EmbedReply,
+    EmbedRequest,
+    ImageReply,
+    ImageRequest,
     MessageStop,
     ReasoningDelta,
     Reply,
@@ -248,6 +252,30 @@ class CannedEngine:
                     time.sleep(delay)
                 yield event
         yield MessageStop(reply.stop_reason, reply.usage, reply.stop_sequence)
+
+    def embed(self, request: EmbedRequest) -> EmbedReply:
+        """Vectors whose cosine similarity follows shared words (see embeddings.py)."""
+        vectors, used = [], 0
+        for item in request.inputs:
+            parts = []
+            if item.text is not None:
+                parts.append(embeddings.embed_text(item.text, request.dimensions))
+                used += tokens.count(item.text)
+            if item.image is not None:
+                parts.append(embeddings.embed_image(item.image, request.dimensions))
+            vectors.append(parts[0] if len(parts) == 1 else embeddings.combine(parts))
+        return EmbedReply(vectors=vectors, input_tokens=used)
+
+    def generate_image(self, request: ImageRequest) -> ImageReply:
+        """Real, small, valid images drawn from the prompt and seed (see images.py)."""
+        seeds = [request.seed + n for n in range(request.count)]
+        pictures = [
+            images.render(
+                request.prompt, seed, request.width, request.height, request.output_format
+            )
+            for seed in seeds
+        ]
+        return ImageReply(images=pictures, seeds=seeds)
 
 
 def _block_events(index: int, block: ContentBlock) -> Iterator[StreamEvent]:

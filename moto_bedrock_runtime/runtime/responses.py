@@ -19,6 +19,7 @@ import botocore.session
 from moto.core.responses import BaseResponse
 
 from .. import config
+from ..converse import GUARDRAIL_NOT_FOUND
 from ..errors import BedrockError, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
 from ..eventstream import encode_events, exception_frame
@@ -64,7 +65,8 @@ def route(method: str, raw_path: str, path: str) -> tuple[str, str | None]:
 def stream_exception_members(operation: str) -> frozenset[str]:
     """The in-stream error members botocore's model allows for an operation's stream."""
     model = botocore.session.get_session().get_service_model("bedrock-runtime")
-    stream = model.operation_model(operation).output_shape.members["stream"]
+    output = model.operation_model(operation).output_shape
+    stream = output.members[output.serialization["payload"]]
     return frozenset(
         name for name, shape in stream.members.items() if shape.metadata.get("exception")
     )
@@ -137,6 +139,42 @@ class BedrockRuntimeResponse(BaseResponse):
         result = self.backend.converse(model_id, self._raw_body())
         body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
         return 200, {"Content-Type": "application/json"}, body
+
+    def _op_InvokeModel(self, model_id: str) -> tuple[int, dict[str, str], bytes]:
+        self._refuse_guardrail_headers()
+        result = self.backend.invoke_model(
+            model_id, self._raw_body(), self.headers.get("Content-Type"), self.headers.get("Accept")
+        )
+        headers = {
+            "Content-Type": "application/json",
+            "X-Amzn-Bedrock-Input-Token-Count": str(result.input_tokens),
+            "X-Amzn-Bedrock-Output-Token-Count": str(result.output_tokens),
+            "X-Amzn-Bedrock-Invocation-Latency": str(result.latency_ms),
+            **self._echoed_headers(),
+        }
+        return 200, headers, result.body
+
+    def _op_InvokeModelWithResponseStream(self, model_id: str) -> tuple[int, dict[str, str], Any]:
+        self._refuse_guardrail_headers()
+        accept = self.headers.get("X-Amzn-Bedrock-Accept")
+        chunks = self.backend.invoke_model_stream(
+            model_id, self._raw_body(), self.headers.get("Content-Type"), accept
+        )
+        headers = {
+            "Content-Type": EVENTSTREAM,
+            "X-Amzn-Bedrock-Content-Type": "application/json",
+            **self._echoed_headers(),
+        }
+        return 200, headers, self._stream_body("InvokeModelWithResponseStream", chunks)
+
+    def _echoed_headers(self) -> dict[str, str]:
+        """Settings Bedrock reports back in response headers when the request set them."""
+        names = ("X-Amzn-Bedrock-PerformanceConfig-Latency", "X-Amzn-Bedrock-Service-Tier")
+        return {name: self.headers[name] for name in names if self.headers.get(name)}
+
+    def _refuse_guardrail_headers(self) -> None:
+        if self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier"):
+            raise ValidationException(GUARDRAIL_NOT_FOUND)
 
     def _op_ConverseStream(self, model_id: str) -> tuple[int, dict[str, str], Any]:
         events = self.backend.converse_stream(model_id, self._raw_body())
