@@ -1,0 +1,195 @@
+"""Amazon Nova understanding models (micro, lite, pro, premier, Nova 2): the messages-v1 body.
+
+It is Converse's own shape written as JSON (blobs as base64 strings), so lifting it into the
+neutral form only decodes blobs, and Nova applies Converse's conversation rules. Answers come
+back as Converse-like objects, streamed one object per chunk."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from .. import ids
+from ..catalog import ResolvedModel
+from ..converse import check_conversation
+from ..neutral import (
+    BlockStart,
+    BlockStop,
+    ChatRequest,
+    ContentBlock,
+    Message,
+    MessageStop,
+    Reasoning,
+    ReasoningDelta,
+    Reply,
+    StreamEvent,
+    TextDelta,
+    Tool,
+    ToolInputDelta,
+    Usage,
+)
+from . import Body, Metrics, register
+from .common import METRICS_KEY, check_max
+
+_MEDIA = ("image", "video", "audio", "document")
+
+
+def _decoded(block: ContentBlock) -> ContentBlock:
+    """A native content block with its base64 blobs as bytes, as the neutral form holds them."""
+    for kind in _MEDIA:
+        if kind in block:
+            media = block[kind]
+            source = media.get("source") or {}
+            if isinstance(source.get("bytes"), str):
+                data = base64.b64decode(source["bytes"])
+                return {kind: {**media, "source": {**source, "bytes": data}}}
+            return block
+    if "toolResult" in block:
+        result = block["toolResult"]
+        parts = [_decoded(part) for part in result.get("content", [])]
+        return {"toolResult": {**result, "content": parts}}
+    reasoning = block.get("reasoningContent") or {}
+    if isinstance(reasoning.get("redactedContent"), str):
+        return {
+            "reasoningContent": {"redactedContent": base64.b64decode(reasoning["redactedContent"])}
+        }
+    return block
+
+
+def tool_use_id(neutral_id: str) -> str:
+    """Nova names its tool calls with UUIDs; derived from the engine's id to stay deterministic."""
+    return str(uuid.UUID(bytes=ids.digest("nova-tooluse", neutral_id)[:16], version=4))
+
+
+def _encoded(block: ContentBlock) -> ContentBlock:
+    """A neutral reply block as Nova writes it (no reasoning signatures, blobs as base64)."""
+    if "toolUse" in block:
+        use = block["toolUse"]
+        return {
+            "toolUse": {
+                "toolUseId": tool_use_id(use["toolUseId"]),
+                "name": use["name"],
+                "input": use["input"],
+            }
+        }
+    reasoning = block.get("reasoningContent")
+    if reasoning is None:
+        return block
+    if "redactedContent" in reasoning:
+        encoded = base64.b64encode(reasoning["redactedContent"]).decode()
+        return {"reasoningContent": {"redactedContent": encoded}}
+    return {"reasoningContent": {"reasoningText": {"text": reasoning["reasoningText"]["text"]}}}
+
+
+def _tools(config: dict[str, Any] | None) -> tuple[list[Tool], str | None, str | None]:
+    if not config:
+        return [], None, None
+    tools = [
+        Tool(
+            name=spec["name"],
+            description=spec.get("description", ""),
+            input_schema=(spec.get("inputSchema") or {}).get("json") or {"type": "object"},
+        )
+        for spec in (entry.get("toolSpec") for entry in config.get("tools", []))
+        if spec is not None
+    ]
+    choice = config.get("toolChoice") or {"auto": {}}
+    if "tool" in choice:
+        return tools, "tool", choice["tool"]["name"]
+    return tools, next(iter(choice), "auto"), None
+
+
+def _reasoning(body: Body) -> Reasoning | None:
+    """Nova 2's reasoningConfig, read at the top level or inside inferenceConfig."""
+    config = body.get("reasoningConfig") or (body.get("inferenceConfig") or {}).get(
+        "reasoningConfig"
+    )
+    if not isinstance(config, dict) or config.get("type") != "enabled":
+        return None
+    return Reasoning(effort=config.get("maxReasoningEffort"))
+
+
+def _usage(usage: Usage) -> dict[str, int]:
+    return {
+        "inputTokens": usage.input_tokens,
+        "outputTokens": usage.output_tokens,
+        "totalTokens": usage.total_tokens,
+        "cacheReadInputTokenCount": usage.cache_read_input_tokens,
+        "cacheWriteInputTokenCount": usage.cache_write_input_tokens,
+    }
+
+
+@register("nova")
+class Nova:
+    kind = "chat"
+    schema = "nova"
+
+    def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
+        raw = body["messages"]
+        check_conversation(raw, "toolConfig" in body)
+        config = body.get("inferenceConfig") or {}
+        key = "maxTokens" if "maxTokens" in config else "max_new_tokens"
+        check_max(model, f"#/inferenceConfig/{key}", config.get(key))
+        tools, choice, forced = _tools(body.get("toolConfig"))
+        return ChatRequest(
+            model=model,
+            messages=[
+                Message(role=item["role"], content=[_decoded(block) for block in item["content"]])
+                for item in raw
+            ],
+            system=[_decoded(block) for block in body.get("system", [])],
+            max_tokens=config.get(key),
+            temperature=config.get("temperature"),
+            top_p=config.get("topP", config.get("top_p")),
+            stop_sequences=list(config.get("stopSequences", [])),
+            tools=tools,
+            tool_choice=choice,
+            forced_tool=forced,
+            reasoning=_reasoning(body) if model.model.supports("reasoning") else None,
+        )
+
+    def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
+        return {
+            "output": {
+                "message": {
+                    "role": "assistant",
+                    "content": [_encoded(block) for block in reply.content],
+                }
+            },
+            "stopReason": reply.stop_reason,
+            "usage": _usage(reply.usage),
+        }
+
+    def stream(
+        self, events: Iterator[StreamEvent], request: ChatRequest, body: Body, metrics: Metrics
+    ) -> Iterator[Body]:
+        started = False
+        for event in events:
+            if not started:
+                started = True
+                yield {"messageStart": {"role": "assistant"}}
+            yield from _stream_chunks(event, metrics)
+
+
+def _stream_chunks(event: StreamEvent, metrics: Metrics) -> Iterator[Body]:
+    """Nova's chunks for one neutral event; text blocks open with their first delta."""
+    if isinstance(event, BlockStart) and event.kind == "toolUse":
+        start = {"toolUse": {"toolUseId": tool_use_id(event.tool_use_id or ""), "name": event.name}}
+        yield {"contentBlockStart": {"start": start, "contentBlockIndex": event.index}}
+    elif isinstance(event, TextDelta):
+        yield _delta(event.index, {"text": event.text})
+    elif isinstance(event, ToolInputDelta):
+        yield _delta(event.index, {"toolUse": {"input": event.partial_json}})
+    elif isinstance(event, ReasoningDelta):
+        yield _delta(event.index, {"reasoningContent": {"text": event.text}})
+    elif isinstance(event, BlockStop):
+        yield {"contentBlockStop": {"contentBlockIndex": event.index}}
+    elif isinstance(event, MessageStop):
+        yield {"messageStop": {"stopReason": event.stop_reason}}
+        yield {"metadata": {"usage": _usage(event.usage)}, METRICS_KEY: metrics(event.usage)}
+
+
+def _delta(index: int, delta: dict[str, Any]) -> Body:
+    return {"contentBlockDelta": {"delta": delta, "contentBlockIndex": index}}
