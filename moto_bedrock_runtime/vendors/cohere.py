@@ -30,7 +30,7 @@ from ..neutral import (
     ToolInputDelta,
 )
 from . import Body, Metrics, register
-from .common import METRICS_KEY, check_max, prompt_messages, text_deltas, text_of
+from .common import METRICS_KEY, check_max, prompt_request, text_deltas, text_of
 
 # Cohere Command's own default when `max_tokens` is left out.
 COMMAND_DEFAULT_MAX_TOKENS = 20
@@ -57,16 +57,13 @@ class CohereCommand:
     schema = "cohere-command"
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
-        check_max(model, "#/max_tokens", body.get("max_tokens"))
-        system, messages = prompt_messages(body["prompt"])
-        return ChatRequest(
-            model=model,
-            messages=messages,
-            system=system,
-            max_tokens=body.get("max_tokens", COMMAND_DEFAULT_MAX_TOKENS),
-            temperature=body.get("temperature"),
-            top_p=body.get("p"),
-            stop_sequences=list(body.get("stop_sequences", [])),
+        return prompt_request(
+            model,
+            body,
+            body["prompt"],
+            default_max=COMMAND_DEFAULT_MAX_TOKENS,
+            top_p_key="p",
+            stop_key="stop_sequences",
         )
 
     @staticmethod

@@ -13,6 +13,7 @@ from typing import Any
 from ..catalog import ResolvedModel
 from ..neutral import (
     BlockStart,
+    ChatRequest,
     ContentBlock,
     Message,
     MessageStop,
@@ -130,6 +131,31 @@ def prompt_messages(prompt: str) -> tuple[list[ContentBlock], list[Message]]:
     if not messages:
         messages.append(Message(role="user", content=[{"text": text.strip() or prompt}]))
     return system, messages
+
+
+def prompt_request(
+    model: ResolvedModel,
+    body: dict[str, Any],
+    prompt: str,
+    *,
+    max_key: str = "max_tokens",
+    default_max: int | None = None,
+    top_p_key: str = "top_p",
+    stop_key: str = "stop",
+) -> ChatRequest:
+    """The neutral request of a raw-prompt body; the families differ only in key names."""
+    max_tokens = body.get(max_key, default_max)
+    check_max(model, f"#/{max_key}", max_tokens)
+    system, messages = prompt_messages(prompt)
+    return ChatRequest(
+        model=model,
+        messages=messages,
+        system=system,
+        max_tokens=max_tokens,
+        temperature=body.get("temperature"),
+        top_p=body.get(top_p_key),
+        stop_sequences=list(body.get(stop_key) or []),
+    )
 
 
 # OpenAI-style chat bodies

@@ -20,7 +20,7 @@ from ..neutral import (
     TextDelta,
 )
 from . import Body, Metrics, register
-from .common import METRICS_KEY, check_max, prompt_messages, reasoning_of, text_of
+from .common import METRICS_KEY, prompt_request, reasoning_of, text_of
 
 THINK_END = "\n</think>\n\n"
 # The generation slot R1 prompts end with, and the turn terminator prompt_messages keeps.
@@ -41,18 +41,9 @@ class DeepSeek:
     schema = "deepseek"
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
-        check_max(model, "#/max_tokens", body.get("max_tokens"))
-        system, messages = prompt_messages(_PROMPT_NOISE.sub("", body["prompt"]))
-        return ChatRequest(
-            model=model,
-            messages=messages,
-            system=system,
-            max_tokens=body.get("max_tokens"),
-            temperature=body.get("temperature"),
-            top_p=body.get("top_p"),
-            stop_sequences=list(body.get("stop") or []),
-            reasoning=Reasoning() if model.model.supports("reasoning") else None,
-        )
+        request = prompt_request(model, body, _PROMPT_NOISE.sub("", body["prompt"]))
+        request.reasoning = Reasoning() if model.model.supports("reasoning") else None
+        return request
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
         thought, answer = reasoning_of(reply), text_of(reply)

@@ -11,7 +11,7 @@ from ..catalog import ResolvedModel
 from ..neutral import ChatRequest, ContentBlock, Message, Reply, StreamEvent
 from ..tokens import count, request_tokens
 from . import Body, Metrics, register
-from .common import METRICS_KEY, check_max, prompt_messages, text_deltas, text_of
+from .common import METRICS_KEY, prompt_request, text_deltas, text_of
 
 # Llama's documented default when max_gen_len is absent.
 DEFAULT_MAX_GEN_LEN = 512
@@ -65,17 +65,12 @@ class Llama:
     schema = "llama"
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
-        max_gen_len = body.get("max_gen_len", DEFAULT_MAX_GEN_LEN)
-        check_max(model, "#/max_gen_len", max_gen_len)
-        system, messages = prompt_messages(body["prompt"].replace(IMAGE_TOKEN, ""))
-        return ChatRequest(
-            model=model,
-            messages=_with_images(messages, list(body.get("images") or [])),
-            system=system,
-            max_tokens=max_gen_len,
-            temperature=body.get("temperature"),
-            top_p=body.get("top_p"),
+        prompt = body["prompt"].replace(IMAGE_TOKEN, "")
+        request = prompt_request(
+            model, body, prompt, max_key="max_gen_len", default_max=DEFAULT_MAX_GEN_LEN
         )
+        request.messages = _with_images(request.messages, list(body.get("images") or []))
+        return request
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
         return {

@@ -18,7 +18,7 @@ from .common import (
     chat_tools,
     check_max,
     finish_reason,
-    prompt_messages,
+    prompt_request,
     text_deltas,
     text_of,
 )
@@ -37,17 +37,7 @@ class MistralText:
     schema = "mistral-text"
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
-        check_max(model, "#/max_tokens", body.get("max_tokens"))
-        system, messages = prompt_messages(body["prompt"])
-        return ChatRequest(
-            model=model,
-            messages=messages,
-            system=system,
-            max_tokens=body.get("max_tokens"),
-            temperature=body.get("temperature"),
-            top_p=body.get("top_p"),
-            stop_sequences=list(body.get("stop", [])),
-        )
+        return prompt_request(model, body, body["prompt"])
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
         reason = "length" if reply.stop_reason == "max_tokens" else "stop"
