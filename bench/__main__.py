@@ -185,13 +185,77 @@ def servers(n: int, rounds: int) -> dict[str, dict[str, float]]:
             process.wait(timeout=20)
 
 
+def _samples() -> dict[str, dict[str, Any]]:
+    """One realistic body per model family: the ones the test suite sends."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.test_invoke_server import SAMPLES
+
+    return SAMPLES
+
+
+def families(n: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Per family: the codec's own cost (schema validation + native→neutral + neutral→native,
+    the engine excluded) and a whole in-process boto3 InvokeModel, against stock moto's stub."""
+    from moto import mock_aws
+
+    import moto_bedrock_runtime
+    from moto_bedrock_runtime import catalog, vendors
+    from moto_bedrock_runtime.engines import engine_for
+    from moto_bedrock_runtime.vendors.validation import validate_body
+
+    moto_bedrock_runtime.activate()
+    samples = _samples()
+
+    def codec_cost(model_id: str, body: dict[str, Any]) -> float:
+        resolved = catalog.resolve(model_id, "us-east-1")
+        codec = vendors.codec_for(resolved.model)
+        request = codec.request(body, resolved)
+        engine = engine_for(request)
+        answer = {"chat": engine.reply, "embed": engine.embed, "image": engine.generate_image}
+        reply = answer[codec.kind](request)
+        started = time.perf_counter()
+        for _ in range(n):
+            validate_body(codec.schema, body)
+            codec.response(reply, codec.request(body, resolved), body)
+        return (time.perf_counter() - started) * 1e6 / n
+
+    def stock() -> dict[str, float]:
+        moto_bedrock_runtime.deactivate()
+        with mock_aws():
+            client = _client()
+            _invoke_stub(client)
+            result = _timed(lambda: _invoke_stub(client), n)
+        moto_bedrock_runtime.activate()
+        return result
+
+    def ours(model_id: str, body: bytes) -> Callable[[], dict[str, float]]:
+        def run() -> dict[str, float]:
+            with mock_aws():
+                client = _client()
+                call = lambda: client.invoke_model(modelId=model_id, body=body)["body"].read()  # noqa: E731
+                call()
+                return _timed(call, n)
+
+        return run
+
+    pairs = {"stock moto InvokeModel stub": stock}
+    pairs.update(
+        {model_id: ours(model_id, json.dumps(body).encode()) for model_id, body in samples.items()}
+    )
+    results = _alternate(pairs, rounds)
+    for model_id, body in samples.items():
+        results[model_id]["codec_us"] = codec_cost(model_id, body)
+    return results
+
+
 def _table(title: str, results: dict[str, dict[str, float]], baseline: str) -> str:
     base = results[baseline]
-    columns = [key for key in ("p50_ms", "p90_ms", "mean_ms", "server_cpu_ms") if key in base]
+    keys = ("p50_ms", "p90_ms", "mean_ms", "server_cpu_ms", "codec_us")
+    columns = [key for key in keys if any(key in row for row in results.values())]
     header = f"| {title} | " + " | ".join(columns) + " | p50 vs baseline |"
     lines = [header, "|" + "---|" * (len(columns) + 2)]
     for name, row in results.items():
-        cells = " | ".join(f"{row[c]:.2f}" for c in columns)
+        cells = " | ".join(f"{row[c]:.2f}" if c in row else "" for c in columns)
         lines.append(f"| {name} | {cells} | {row['p50_ms'] / base['p50_ms']:.2f}x |")
     return "\n".join(lines)
 
@@ -200,17 +264,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("-n", type=int, default=300, help="calls per round and scenario (300)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (3)")
+    parser.add_argument(
+        "--only",
+        default="in-process,server,families",
+        help="comma-separated scenarios: in-process, server, families (all)",
+    )
     args = parser.parse_args()
-    report = {
+    chosen = set(args.only.split(","))
+    report: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "n": args.n,
         "rounds": args.rounds,
-        "in_process": in_process(args.n, args.rounds),
-        "server": servers(args.n, args.rounds),
     }
-    print(_table("in-process (@mock_aws)", report["in_process"], "stock moto InvokeModel stub"))
-    print()
-    print(_table("server, c=1", report["server"], "stock moto_server InvokeModel stub"))
+    scenarios = (
+        ("in-process", "in-process (@mock_aws)", in_process, "stock moto InvokeModel stub"),
+        ("server", "server, c=1", servers, "stock moto_server InvokeModel stub"),
+        ("families", "InvokeModel per family, in-process", families, "stock moto InvokeModel stub"),
+    )
+    for key, title, run, baseline in scenarios:
+        if key in chosen:
+            report[key] = run(args.n, args.rounds)
+            print(_table(title, report[key], baseline), end="\n\n", flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten to {RESULTS / 'latest.json'}")

@@ -29,3 +29,8 @@ def bearer_region() -> str:
         or os.environ.get("AWS_DEFAULT_REGION")
         or ("us-east-1")
     )
+
+
+def history_limit() -> int:
+    """MOTO_BEDROCK_HISTORY_LIMIT: invocations kept per account and region (oldest dropped)."""
+    return max(1, int(_float("MOTO_BEDROCK_HISTORY_LIMIT", 1000)))

@@ -7,7 +7,8 @@ Engines see only this; they never see a vendor body or HTTP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import base64
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
 from .catalog import ResolvedModel
@@ -197,3 +198,19 @@ class ImageRequest:
 class ImageReply:
     images: list[bytes]
     seeds: list[int]
+
+
+def neutral_json(value: Any) -> Any:
+    """A neutral request or reply as plain JSON (blobs base64, the model as its ids), for the
+    call history a test reads."""
+    if isinstance(value, ResolvedModel):
+        return {"requested": value.requested, "model_id": value.model.model_id}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: neutral_json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {key: neutral_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [neutral_json(item) for item in value]
+    return value

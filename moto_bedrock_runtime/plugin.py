@@ -35,12 +35,14 @@ def activate() -> None:
     import moto.backend_index as backend_index
     import moto.bedrock as moto_bedrock
     import moto.bedrockruntime as moto_bedrockruntime
+    import moto.moto_api._internal.urls as moto_api_urls
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     from .control import models as control_models
     from .control import urls as control_urls  # noqa: F401  (import errors surface before any change)
     from .runtime import models as runtime_models
     from .runtime import urls as runtime_urls  # noqa: F401
+    from .testing_http import HANDLERS
 
     with _lock:
         if _saved:
@@ -57,6 +59,8 @@ def activate() -> None:
         # In place: moto's dispatcher and mocks hold a reference to this very list.
         backend_index.backend_url_patterns.extend(patterns)
         DomainDispatcherApplication.infer_service_region_host = _wrap_inference(_saved["infer"])
+        # In place, before moto's API app is built: the test controls' /moto-api/static/ paths.
+        moto_api_urls.url_paths.update(HANDLERS)
 
 
 def deactivate() -> None:
@@ -64,11 +68,16 @@ def deactivate() -> None:
     import moto.backend_index as backend_index
     import moto.bedrock as moto_bedrock
     import moto.bedrockruntime as moto_bedrockruntime
+    import moto.moto_api._internal.urls as moto_api_urls
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    from .testing_http import HANDLERS
 
     with _lock:
         if not _saved:
             return
+        for path in HANDLERS:
+            moto_api_urls.url_paths.pop(path, None)
         moto_bedrockruntime.bedrockruntime_backends = _saved["runtime"]
         moto_bedrock.bedrock_backends = _saved["control"]
         DomainDispatcherApplication.infer_service_region_host = _saved["infer"]

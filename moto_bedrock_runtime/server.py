@@ -7,6 +7,7 @@ alive and writes stream frames as they are produced.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .controls import RuleError, startup
 from .http_server import generate_self_signed_cert, make_server
 from .plugin import preserve_header_names, wsgi_app
 
@@ -31,6 +33,8 @@ ENVIRONMENT = """environment variables (each overridden by its option):
   MOTO_BEDROCK_TLS         1/true: serve HTTPS with a generated self-signed certificate
   MOTO_BEDROCK_CERT_DIR    where --tls writes cert.pem and key.pem (default: a temp dir)
   MOTO_BEDROCK_LOG_LEVEL   DEBUG, INFO, WARNING or ERROR (default INFO)
+  MOTO_BEDROCK_RULES       a rules file, as --rules
+  MOTO_BEDROCK_HISTORY_LIMIT  invocations kept per account and region (1000)
   MOTO_BEDROCK_REGION      region of requests that sign none, e.g. bearer tokens (us-east-1)
   MOTO_BEDROCK_STREAM_DELAY_MS  pause before each streamed delta of the canned engine (0)
 """
@@ -69,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
         help="logging level (INFO)",
     )
+    parser.add_argument(
+        "--rules",
+        default=env.get("MOTO_BEDROCK_RULES"),
+        help='JSON file of declared answers ({"rules": [...]} or a list) for every account '
+        "and region, kept across resets",
+    )
     parser.add_argument("--version", action="version", version=f"moto-bedrock {__version__}")
     return parser
 
@@ -99,8 +109,21 @@ def _banner(url: str, cert: Path | None) -> str:
     return "\n".join(lines)
 
 
+def _load_rules(path: str) -> int:
+    """Rules from a file into the server-wide store; a bad file stops the server with why."""
+    try:
+        data = json.loads(Path(path).read_text())
+        rules = data["rules"] if isinstance(data, dict) else data
+        if not isinstance(rules, list):
+            raise RuleError('the file must hold a list of rules or {"rules": [...]}')
+        return len(startup.add_rules(rules))
+    except (OSError, ValueError, KeyError) as exc:
+        raise SystemExit(f"moto-bedrock: cannot load rules from {path}: {exc}") from exc
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    loaded = _load_rules(args.rules) if args.rules else 0
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
@@ -111,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     host, port = server.server_address[:2]
     url = f"{'https' if context else 'http'}://{host}:{port}"
     print(_banner(url, cert), flush=True)
+    if loaded:
+        print(f"Loaded {loaded} rule(s) from {args.rules}", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
         # shutdown() waits for serve_forever to return, so it must run off the serving thread.

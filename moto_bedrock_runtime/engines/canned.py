@@ -54,7 +54,7 @@ _STOP_WORDS = frozenset(
 )
 
 
-def _request_seed(request: ChatRequest) -> str:
+def request_seed(request: ChatRequest) -> str:
     """A canonical fingerprint of what the answer depends on."""
     material = {
         "model": request.model.model.model_id,
@@ -176,7 +176,7 @@ class CannedEngine:
     name = "canned"
 
     def reply(self, request: ChatRequest) -> Reply:
-        seed = _request_seed(request)
+        seed = request_seed(request)
         budget = request.max_tokens or request.model.model.max_output_tokens or 4096
         content: list[ContentBlock] = []
         output_tokens = 0

@@ -18,10 +18,15 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from .. import catalog, converse, vendors
 from ..catalog import ResolvedModel
 from ..control.models import bedrock_backends
-from ..engines import engine_for
-from ..errors import ValidationException
-from ..neutral import ChatRequest, Usage
+from ..controls import Call, Controls, Rule
+from ..controls import startup as startup_rules
+from ..engines import Engine, engine_for
+from ..engines.scripted import ScriptedEngine
+from ..errors import BedrockError, ValidationException
+from ..neutral import ChatRequest, EmbedRequest, Usage, neutral_json
 from ..request_shapes import ShapeError, input_shape, parse_body
+from ..tokens import request_tokens
+from ..vendors.common import METRICS_KEY
 from ..vendors.validation import validate_body
 
 # Bedrock's request payload limit (InvokeModel's body blob maximum).
@@ -89,7 +94,11 @@ class Invocation:
 
 class BedrockRuntimeBackend(BaseBackend):
     """Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream for this account
-    and region."""
+    and region, with the test controls (rules, history, faults) that belong to it."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        super().__init__(region_name, account_id)
+        self.controls = Controls()
 
     def resolve(self, model_id: str) -> ResolvedModel:
         """Catalog ids, profiles and ARNs, and this account's own resources by ARN."""
@@ -99,32 +108,65 @@ class BedrockRuntimeBackend(BaseBackend):
             return catalog.resolve(model_id, self.region_name)
         return catalog.resolve(model_id, self.region_name, owned)
 
+    def _engine(
+        self, operation: str, request: Any, record: dict[str, Any]
+    ) -> tuple[Engine, Rule | None]:
+        """The declared rule for this call if one matches (its error raised here, before any
+        output), else the configured engine; the neutral request goes to the history."""
+        record["resolved_model_id"] = request.model.model.model_id
+        record["neutral_request"] = neutral_json(request)
+        call = Call(
+            operation=operation,
+            model_id=request.model.requested,
+            resolved_id=request.model.model.model_id,
+            account_id=self.account_id,
+            region=self.region_name,
+            **_conversation(request),
+        )
+        rule = self.controls.take(call) or startup_rules.take(call)
+        if rule is None:
+            return engine_for(request), None
+        record["rule_id"] = rule.id
+        error = rule.respond.get("error")
+        if error:
+            message = error.get("message") or f"{error['code']} declared by a moto-bedrock rule."
+            raise BedrockError(message, code=error["code"], **error.get("fields", {}))
+        return ScriptedEngine(rule.respond), rule
+
     def _chat_request(
         self, operation: str, model_id: str, raw_body: bytes
     ) -> tuple[dict[str, Any], ChatRequest]:
+        self.controls.inject(operation)
         body = shaped_body(operation, raw_body)
         resolved = self.resolve(model_id)
         request = converse.to_chat_request(resolved, body, streaming=operation == "ConverseStream")
         return body, request
 
-    def converse(self, model_id: str, raw_body: bytes) -> dict[str, Any]:
+    def converse(self, model_id: str, raw_body: bytes, record: dict[str, Any]) -> dict[str, Any]:
         elapsed = _stopwatch()
         body, request = self._chat_request("Converse", model_id, raw_body)
-        reply = engine_for(request).reply(request)
-        return converse.response(body, reply, elapsed())
+        engine, _ = self._engine("Converse", request, record)
+        return converse.response(body, engine.reply(request), elapsed())
 
     def converse_stream(
-        self, model_id: str, raw_body: bytes
+        self, model_id: str, raw_body: bytes, record: dict[str, Any]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Validates now (errors become HTTP errors); the events are produced lazily."""
         elapsed = _stopwatch()
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
-        return converse.stream_events(body, engine_for(request).stream(request), elapsed)
+        engine, _ = self._engine("ConverseStream", request, record)
+        return converse.stream_events(body, engine.stream(request), elapsed)
 
     def _native(
-        self, model_id: str, raw_body: bytes, content_type: str | None, accept: str | None
+        self,
+        operation: str,
+        model_id: str,
+        raw_body: bytes,
+        content_type: str | None,
+        accept: str | None,
     ) -> tuple[ResolvedModel, Any, dict[str, Any]]:
         """Model, codec and validated native body of an InvokeModel call."""
+        self.controls.inject(operation)
         if len(raw_body) > MAX_BODY_BYTES:
             raise ValidationException(BODY_BLOB_TOO_LARGE)
         resolved = self.resolve(model_id)
@@ -141,34 +183,56 @@ class BedrockRuntimeBackend(BaseBackend):
         return resolved, codec, body
 
     def invoke_model(
-        self, model_id: str, raw_body: bytes, content_type: str | None, accept: str | None
+        self,
+        model_id: str,
+        raw_body: bytes,
+        content_type: str | None,
+        accept: str | None,
+        record: dict[str, Any],
     ) -> Invocation:
         elapsed = _stopwatch()
-        resolved, codec, body = self._native(model_id, raw_body, content_type, accept)
+        resolved, codec, body = self._native(
+            "InvokeModel", model_id, raw_body, content_type, accept
+        )
         request = codec.request(body, resolved)
-        engine = engine_for(request)
-        if codec.kind == "chat":
+        engine, rule = self._engine("InvokeModel", request, record)
+        if rule is not None and "body" in rule.respond:
+            usage = rule.respond.get("usage", {})
+            native = rule.respond["body"]
+            counts = (
+                usage.get("input_tokens", request_tokens(request)),
+                usage.get("output_tokens", 0),
+            )
+        elif codec.kind == "chat":
             reply = engine.reply(request)
-            usage = (reply.usage.input_tokens, reply.usage.output_tokens)
+            native = codec.response(reply, request, body)
+            counts = (reply.usage.input_tokens, reply.usage.output_tokens)
         elif codec.kind == "embed":
             reply = engine.embed(request)
-            usage = (reply.input_tokens, 0)
+            native = codec.response(reply, request, body)
+            counts = (reply.input_tokens, 0)
         else:
-            reply = engine.generate_image(request)
-            usage = (0, 0)
-        native = codec.response(reply, request, body)
+            native = codec.response(engine.generate_image(request), request, body)
+            counts = (0, 0)
         encoded = json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode()
-        return Invocation(encoded, usage[0], usage[1], elapsed())
+        return Invocation(encoded, counts[0], counts[1], elapsed())
 
     def invoke_model_stream(
-        self, model_id: str, raw_body: bytes, content_type: str | None, accept: str | None
+        self,
+        model_id: str,
+        raw_body: bytes,
+        content_type: str | None,
+        accept: str | None,
+        record: dict[str, Any],
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Validates now; each native chunk becomes a `chunk` event as the engine produces it."""
         elapsed = _stopwatch()
-        resolved, codec, body = self._native(model_id, raw_body, content_type, accept)
+        operation = "InvokeModelWithResponseStream"
+        resolved, codec, body = self._native(operation, model_id, raw_body, content_type, accept)
         if codec.kind != "chat" or not resolved.model.summary.get("responseStreamingSupported"):
             raise ValidationException(NO_STREAMING)
         request = codec.request(body, resolved)
+        engine, rule = self._engine(operation, request, record)
         first_byte: list[int] = []
 
         def metrics(usage: Usage) -> dict[str, int]:
@@ -179,15 +243,47 @@ class BedrockRuntimeBackend(BaseBackend):
                 "firstByteLatency": first_byte[0] if first_byte else elapsed(),
             }
 
+        if rule is not None and "chunks" in rule.respond:
+            native = _declared_chunks(rule.respond, request, metrics)
+        else:
+            native = codec.stream(engine.stream(request), request, body, metrics)
+
         def chunks() -> Iterator[tuple[str, dict[str, Any]]]:
-            events = engine_for(request).stream(request)
-            for chunk in codec.stream(events, request, body, metrics):
+            for chunk in native:
                 if not first_byte:
                     first_byte.append(elapsed())
                 encoded = json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
                 yield "chunk", {"bytes": base64.b64encode(encoded).decode()}
 
         return chunks()
+
+
+def _declared_chunks(
+    respond: dict[str, Any], request: Any, metrics: Callable[[Usage], dict[str, int]]
+) -> Iterator[dict[str, Any]]:
+    """A rule's native chunks as given; the last gains the invocation metrics it lacks."""
+    chunks = [dict(chunk) for chunk in respond["chunks"]]
+    usage = respond.get("usage", {})
+    totals = Usage(
+        usage.get("input_tokens", request_tokens(request)), usage.get("output_tokens", 0)
+    )
+    yield from chunks[:-1]
+    chunks[-1].setdefault(METRICS_KEY, metrics(totals))
+    yield chunks[-1]
+
+
+def _conversation(request: Any) -> dict[str, Any]:
+    """The text rules match on, for each kind of neutral request."""
+    if isinstance(request, ChatRequest):
+        last = request.last_user_message()
+        return {
+            "prompt": " ".join(b["text"] for b in last.content if "text" in b) if last else "",
+            "system": " ".join(b["text"] for b in request.system if "text" in b),
+            "tool_names": frozenset(tool.name for tool in request.tools),
+        }
+    if isinstance(request, EmbedRequest):
+        return {"prompt": " ".join(item.text for item in request.inputs if item.text)}
+    return {"prompt": request.prompt}
 
 
 # botocore has no bedrock-runtime region list, so moto keys this backend on EC2's regions.

@@ -7,10 +7,13 @@ failure, expected or not, leaves as a modeled Bedrock error; never HTML, never a
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import re
+import time
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
@@ -19,6 +22,7 @@ import botocore.session
 from moto.core.responses import BaseResponse
 
 from .. import config
+from ..controls import recorded_headers
 from ..converse import GUARDRAIL_NOT_FOUND
 from ..errors import BedrockError, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
@@ -91,6 +95,13 @@ def guarded_frames(operation: str, events: Iterable[tuple[str, dict[str, Any]]])
         yield _in_stream_error(operation, InternalServerException(INTERNAL_ERROR))
 
 
+def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A stream event as a test wants to read it: InvokeModel chunks decoded to their JSON."""
+    if name == "chunk":
+        return json.loads(base64.b64decode(payload["bytes"]))
+    return payload
+
+
 class BedrockRuntimeResponse(BaseResponse):
     """moto's response class for bedrock-runtime, answering from our backend."""
 
@@ -116,35 +127,89 @@ class BedrockRuntimeResponse(BaseResponse):
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         request_id = new_request_id()
+        record: dict[str, Any] | None = None
         try:
             self.setup_class(request, full_url, headers)
             operation, model_id = route(self.method, self.raw_path, self.path)
             handler = getattr(self, f"_op_{operation}", None)
             if handler is None:
                 raise ValidationException(NOT_IMPLEMENTED.format(operation=operation))
-            status, out_headers, body = handler(model_id)
+            record = self._new_record(request_id, operation, model_id or "")
+            status, out_headers, body = handler(model_id, record)
         except BedrockError as error:
-            return error_response(error, request_id=request_id)
+            return self._failed(record, error, request_id)
         except Exception:
             log.exception("bedrock-runtime request failed")
-            return error_response(InternalServerException(INTERNAL_ERROR), request_id=request_id)
+            return self._failed(record, InternalServerException(INTERNAL_ERROR), request_id)
         out_headers["x-amzn-RequestId"] = request_id
+        if not isinstance(body, Iterator):  # a stream records itself when it ends
+            self._finish(record, status)
         return status, out_headers, body
+
+    def _new_record(self, request_id: str, operation: str, model_id: str) -> dict[str, Any]:
+        """The history entry of this call, completed as the call goes (see controls.py)."""
+        raw = self._raw_body()
+        try:
+            sent: Any = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            sent = raw.decode("utf-8", "replace")
+        return {
+            "request_id": request_id,
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "account_id": self.current_account,
+            "region": self.region,
+            "operation": operation,
+            "model_id": model_id,
+            "headers": recorded_headers(self.headers),
+            "request": sent,
+            "started": time.perf_counter(),
+        }
+
+    def _finish(
+        self, record: dict[str, Any], status: int, error: BedrockError | None = None
+    ) -> None:
+        started = record.pop("started", None)
+        if started is None:  # a stream already wrote its entry
+            return
+        record["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        record["status"] = status
+        if error is not None:
+            record["error"] = {"code": error.code, "message": error.message}
+        self.backend.controls.record(record)
+
+    def _failed(
+        self, record: dict[str, Any] | None, error: BedrockError, request_id: str
+    ) -> tuple[int, dict[str, str], str]:
+        response = error_response(error, request_id=request_id)
+        if record is not None:
+            record["response"] = json.loads(response[2])
+            self._finish(record, response[0], error)
+        return response
 
     def _raw_body(self) -> bytes:
         body = self.body
         return body.encode() if isinstance(body, str) else (body or b"")
 
-    def _op_Converse(self, model_id: str) -> tuple[int, dict[str, str], str]:
-        result = self.backend.converse(model_id, self._raw_body())
+    def _op_Converse(
+        self, model_id: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        result = self.backend.converse(model_id, self._raw_body(), record)
+        record["response"] = result
         body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
         return 200, {"Content-Type": "application/json"}, body
 
-    def _op_InvokeModel(self, model_id: str) -> tuple[int, dict[str, str], bytes]:
+    def _op_InvokeModel(
+        self, model_id: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], bytes]:
         self._refuse_guardrail_headers()
         result = self.backend.invoke_model(
-            model_id, self._raw_body(), self.headers.get("Content-Type"), self.headers.get("Accept")
+            model_id,
+            self._raw_body(),
+            self.headers.get("Content-Type"),
+            self.headers.get("Accept"),
+            record,
         )
+        record["response"] = json.loads(result.body)
         headers = {
             "Content-Type": "application/json",
             "X-Amzn-Bedrock-Input-Token-Count": str(result.input_tokens),
@@ -154,18 +219,20 @@ class BedrockRuntimeResponse(BaseResponse):
         }
         return 200, headers, result.body
 
-    def _op_InvokeModelWithResponseStream(self, model_id: str) -> tuple[int, dict[str, str], Any]:
+    def _op_InvokeModelWithResponseStream(
+        self, model_id: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], Any]:
         self._refuse_guardrail_headers()
         accept = self.headers.get("X-Amzn-Bedrock-Accept")
         chunks = self.backend.invoke_model_stream(
-            model_id, self._raw_body(), self.headers.get("Content-Type"), accept
+            model_id, self._raw_body(), self.headers.get("Content-Type"), accept, record
         )
         headers = {
             "Content-Type": EVENTSTREAM,
             "X-Amzn-Bedrock-Content-Type": "application/json",
             **self._echoed_headers(),
         }
-        return 200, headers, self._stream_body("InvokeModelWithResponseStream", chunks)
+        return 200, headers, self._stream_body("InvokeModelWithResponseStream", chunks, record)
 
     def _echoed_headers(self) -> dict[str, str]:
         """Settings Bedrock reports back in response headers when the request set them."""
@@ -176,14 +243,41 @@ class BedrockRuntimeResponse(BaseResponse):
         if self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier"):
             raise ValidationException(GUARDRAIL_NOT_FOUND)
 
-    def _op_ConverseStream(self, model_id: str) -> tuple[int, dict[str, str], Any]:
-        events = self.backend.converse_stream(model_id, self._raw_body())
-        return 200, {"Content-Type": EVENTSTREAM}, self._stream_body("ConverseStream", events)
+    def _op_ConverseStream(
+        self, model_id: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], Any]:
+        events = self.backend.converse_stream(model_id, self._raw_body(), record)
+        body = self._stream_body("ConverseStream", events, record)
+        return 200, {"Content-Type": EVENTSTREAM}, body
 
     def _stream_body(
-        self, operation: str, events: Iterable[tuple[str, dict[str, Any]]]
+        self,
+        operation: str,
+        events: Iterable[tuple[str, dict[str, Any]]],
+        record: dict[str, Any],
     ) -> Iterator[bytes] | bytes:
         """A real server writes each frame as it is made; moto's in-process stubber needs the
         whole body as bytes (the bytes are the same)."""
-        frames = guarded_frames(operation, events)
+        frames = guarded_frames(operation, self._recorded(events, record))
         return frames if self.is_werkzeug_request else b"".join(frames)
+
+    def _recorded(
+        self, events: Iterable[tuple[str, dict[str, Any]]], record: dict[str, Any]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Passes each event on as it comes and keeps a readable copy for the history; the
+        entry is written when the stream ends, however it ends."""
+        seen: list[dict[str, Any]] = []
+        record["response"] = {"events": seen}
+        error: BedrockError | None = None
+        try:
+            for name, payload in events:
+                seen.append({name: _readable(name, payload)})
+                yield name, payload
+        except BedrockError as exc:
+            error = exc
+            raise
+        except Exception:
+            error = InternalServerException(INTERNAL_ERROR)
+            raise
+        finally:
+            self._finish(record, 200, error)
