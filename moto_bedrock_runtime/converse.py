@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterable, Iterator
-from itertools import pairwise
 from typing import Any
 
 from .catalog import ResolvedModel
+from .conversation import check_conversation, tool_config
 from .errors import ValidationException
 from .neutral import (
     BlockStart,
@@ -28,33 +28,11 @@ from .neutral import (
     SignatureDelta,
     StreamEvent,
     TextDelta,
-    Tool,
     ToolInputDelta,
     Usage,
 )
+from .vendors.anthropic import thinking_request
 
-MUST_START_WITH_USER = (
-    "A conversation must start with a user message. Try again with a conversation that starts "
-    "with a user message."
-)
-MUST_ALTERNATE = (
-    "A conversation must alternate between user and assistant roles. Make sure the conversation "
-    "alternates between user and assistant roles and try again."
-)
-TOOL_CONFIG_REQUIRED = (
-    "The toolConfig field must be defined when using toolUse and toolResult content blocks."
-)
-TOO_MANY_TOOL_RESULTS = (
-    "The number of toolResult blocks at messages.{index}.content exceeds the number of toolUse "
-    "blocks of previous turn."
-)
-MISSING_TOOL_RESULTS = (
-    "Expected toolResult blocks at messages.{index}.content for the following Ids: {ids}"
-)
-EMPTY_ERROR_RESULT = (
-    "The content field at messages.{index}.content.{block}.toolResult cannot be empty when status "
-    "value is error."
-)
 NOT_A_CHAT_MODEL = (
     "This action doesn't support the model that you provided. Try again with a supported text "
     "or chat model."
@@ -77,67 +55,12 @@ NO_STRUCTURED_OUTPUT = "This model doesn't support structured output (outputConf
 BAD_OUTPUT_SCHEMA = (
     "The JSON schema at outputConfig.textFormat.structure.jsonSchema.schema is not valid JSON."
 )
-UNKNOWN_FORCED_TOOL = (
-    "The tool {name} named in toolConfig.toolChoice is not defined in toolConfig.tools."
-)
-DUPLICATE_TOOL = "The model returned the following errors: tools: Tool names must be unique."
 MODEL_ERROR_PREFIX = "The model returned the following errors: "
-THINKING_BUDGET_TOO_SMALL = (
-    MODEL_ERROR_PREFIX
-    + "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-)
-THINKING_BUDGET_OVER_MAX = (
-    MODEL_ERROR_PREFIX + "`max_tokens` must be greater than `thinking.budget_tokens`. Please "
-    "consult our documentation at https://docs.claude.com/en/docs/build-with-claude/"
-    "extended-thinking#max-tokens-and-context-window-size"
-)
+FIELDS_NOT_OBJECT = "The additionalModelRequestFields field must be a JSON object."
 GUARDRAIL_NOT_FOUND = "The guardrail identifier or version provided in the request does not exist."
 
 # Content-block kinds a model must declare support for, by catalog feature.
 _MEDIA_FEATURES = {"image": "images", "document": "documents", "video": "video", "audio": "audio"}
-
-
-def _tool_blocks(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    return [block[kind] for block in message.get("content", []) if kind in block]
-
-
-def check_conversation(messages: list[dict[str, Any]], has_tool_config: bool) -> None:
-    """Bedrock's own conversation rules, checked in the order Bedrock reports them."""
-    if not messages or messages[0]["role"] != "user":
-        raise ValidationException(MUST_START_WITH_USER)
-    for previous, current in pairwise(messages):
-        if previous["role"] == current["role"]:
-            raise ValidationException(MUST_ALTERNATE)
-    uses_tools = any(
-        "toolUse" in block or "toolResult" in block
-        for message in messages
-        for block in message.get("content", [])
-    )
-    if uses_tools and not has_tool_config:
-        raise ValidationException(TOOL_CONFIG_REQUIRED)
-    pending: list[str] = []
-    for index, message in enumerate(messages):
-        results = _tool_blocks(message, "toolResult")
-        if message["role"] == "user":
-            if len(results) > len(pending):
-                raise ValidationException(TOO_MANY_TOOL_RESULTS.format(index=index))
-            answered = {result["toolUseId"] for result in results}
-            missing = [tool_id for tool_id in pending if tool_id not in answered]
-            if missing:
-                raise ValidationException(
-                    MISSING_TOOL_RESULTS.format(index=index, ids=", ".join(missing))
-                )
-            for block_index, block in enumerate(message.get("content", [])):
-                result = block.get("toolResult")
-                if result and result.get("status") == "error" and not result["content"]:
-                    raise ValidationException(
-                        EMPTY_ERROR_RESULT.format(index=index, block=block_index)
-                    )
-            pending = []
-        else:
-            if results:
-                raise ValidationException(TOO_MANY_TOOL_RESULTS.format(index=index))
-            pending = [use["toolUseId"] for use in _tool_blocks(message, "toolUse")]
 
 
 def _check_model_support(resolved: ResolvedModel, body: dict[str, Any], streaming: bool) -> None:
@@ -161,42 +84,18 @@ def _check_model_support(resolved: ResolvedModel, body: dict[str, Any], streamin
         raise ValidationException(MAX_TOKENS_LIMIT.format(limit=model.max_output_tokens))
 
 
-def _tools(body: dict[str, Any]) -> tuple[list[Tool], str | None, str | None]:
-    config = body.get("toolConfig")
-    if not config:
-        return [], None, None
-    tools = [
-        Tool(
-            name=spec["name"],
-            description=spec.get("description", ""),
-            input_schema=spec["inputSchema"].get("json") or {"type": "object"},
-        )
-        for spec in (entry.get("toolSpec") for entry in config["tools"])
-        if spec is not None
-    ]
-    names = [tool.name for tool in tools]
-    if len(set(names)) != len(names):
-        raise ValidationException(DUPLICATE_TOOL)
-    choice = config.get("toolChoice") or {"auto": {}}
-    if "tool" in choice:
-        name = choice["tool"]["name"]
-        if name not in names:
-            raise ValidationException(UNKNOWN_FORCED_TOOL.format(name=name))
-        return tools, "tool", name
-    return tools, next(iter(choice)), None
-
-
-def _reasoning(fields: dict[str, Any], resolved: ResolvedModel, max_tokens: int | None) -> Any:
-    """Extended thinking as each vendor spells it in additionalModelRequestFields."""
-    thinking = fields.get("thinking")
-    if isinstance(thinking, dict) and thinking.get("type") in ("enabled", "adaptive"):
-        budget = thinking.get("budget_tokens")
-        if resolved.model.family == "anthropic-messages" and thinking.get("type") == "enabled":
-            if not isinstance(budget, int) or budget < 1024:
-                raise ValidationException(THINKING_BUDGET_TOO_SMALL)
-            if max_tokens is not None and max_tokens <= budget:
-                raise ValidationException(THINKING_BUDGET_OVER_MAX)
-        return Reasoning(budget_tokens=budget if isinstance(budget, int) else None)
+def _reasoning(
+    fields: dict[str, Any], resolved: ResolvedModel, max_tokens: int | None
+) -> Reasoning | None:
+    """Extended thinking as each vendor spells it in additionalModelRequestFields; models that
+    always think (DeepSeek R1, gpt-oss) do so unasked."""
+    if not resolved.model.supports("reasoning"):
+        return None
+    if resolved.model.family == "anthropic-messages":
+        try:
+            return thinking_request(fields.get("thinking"), max_tokens)
+        except ValidationException as exc:
+            raise ValidationException(MODEL_ERROR_PREFIX + exc.message) from exc
     for key in ("reasoning_config", "reasoningConfig"):
         config = fields.get(key)
         if isinstance(config, dict) and config.get("type") == "enabled":
@@ -207,7 +106,7 @@ def _reasoning(fields: dict[str, Any], resolved: ResolvedModel, max_tokens: int 
             )
     if isinstance(fields.get("reasoning_effort"), str):
         return Reasoning(effort=fields["reasoning_effort"])
-    return None
+    return Reasoning() if resolved.model.supports("alwaysReasons") else None
 
 
 def _output_schema(body: dict[str, Any], resolved: ResolvedModel) -> dict[str, Any] | None:
@@ -230,11 +129,13 @@ def to_chat_request(resolved: ResolvedModel, body: dict[str, Any], streaming: bo
     _check_model_support(resolved, body, streaming)
     messages = body.get("messages", [])
     check_conversation(messages, "toolConfig" in body)
+    fields = body.get("additionalModelRequestFields", {})
+    if not isinstance(fields, dict):
+        raise ValidationException(FIELDS_NOT_OBJECT)
     if body.get("guardrailConfig"):
         raise ValidationException(GUARDRAIL_NOT_FOUND)
-    tools, choice, forced = _tools(body)
+    tools, choice, forced = tool_config(body.get("toolConfig"))
     config = body.get("inferenceConfig", {})
-    fields = body.get("additionalModelRequestFields") or {}
     max_tokens = config.get("maxTokens")
     return ChatRequest(
         model=resolved,
@@ -247,13 +148,9 @@ def to_chat_request(resolved: ResolvedModel, body: dict[str, Any], streaming: bo
         tools=tools,
         tool_choice=choice,
         forced_tool=forced,
-        reasoning=(
-            _reasoning(fields, resolved, max_tokens)
-            if resolved.model.supports("reasoning")
-            else None
-        ),
+        reasoning=_reasoning(fields, resolved, max_tokens),
         output_schema=_output_schema(body, resolved),
-        additional_fields=fields if isinstance(fields, dict) else {},
+        additional_fields=fields,
     )
 
 

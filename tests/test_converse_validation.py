@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from moto_bedrock_runtime import conversation
 from moto_bedrock_runtime import converse as rules
 from moto_bedrock_runtime.catalog import INVALID_MODEL_ID
 
@@ -44,19 +45,19 @@ CASES = [
     pytest.param(
         {"messages": [assistant("hi")]},
         "ValidationException",
-        rules.MUST_START_WITH_USER,
+        conversation.MUST_START_WITH_USER,
         id="start",
     ),
     pytest.param(
         {"messages": [user("a"), user("b")]},
         "ValidationException",
-        rules.MUST_ALTERNATE,
+        conversation.MUST_ALTERNATE,
         id="alternate",
     ),
     pytest.param(
         {"messages": [user("a"), assistant(use("tooluse_a")), user(result("tooluse_a"))]},
         "ValidationException",
-        rules.TOOL_CONFIG_REQUIRED,
+        conversation.TOOL_CONFIG_REQUIRED,
         id="toolconfig",
     ),
     pytest.param(
@@ -95,6 +96,56 @@ CASES = [
         "The content field at messages.2.content.0.toolResult cannot be empty when status value is "
         "error.",
         id="empty-error-result",
+    ),
+    pytest.param(
+        {"messages": [user("a"), {"role": "assistant", "content": []}, user("b")]},
+        "ValidationException",
+        "The content field in the Message object at messages.1 is empty. Add a ContentBlock "
+        "object to the content field and try again.",
+        id="empty-content",
+    ),
+    pytest.param(
+        {"messages": [user("hello", "   ")]},
+        "ValidationException",
+        "The text field in the ContentBlock object at messages.0.content.1 is blank. Add text to "
+        "the text field, and try again.",
+        id="blank-text",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                user({"document": {"format": "txt", "name": "n", "source": {"bytes": b"x"}}})
+            ]
+        },
+        "ValidationException",
+        conversation.DOCUMENT_WITHOUT_TEXT,
+        id="document-without-text",
+    ),
+    pytest.param(
+        {
+            "toolConfig": {
+                "tools": [
+                    WEATHER,
+                    {"toolSpec": {"name": "f", "inputSchema": {"json": {"type": "string"}}}},
+                ]
+            }
+        },
+        "ValidationException",
+        "The value at toolConfig.tools.1.toolSpec.inputSchema.json.type must be one of the "
+        "following: object.",
+        id="tool-schema-not-object",
+    ),
+    pytest.param(
+        {"additionalModelRequestFields": ["x"]},
+        "ValidationException",
+        rules.FIELDS_NOT_OBJECT,
+        id="fields-not-object",
+    ),
+    pytest.param(
+        {"messages": [user("word " * 210_000)]},
+        "ValidationException",
+        "Input is too long for requested model.",
+        id="context-window",
     ),
     pytest.param(
         {"modelId": "amazon.titan-embed-text-v2:0"},
@@ -141,13 +192,13 @@ CASES = [
     pytest.param(
         {"toolConfig": {"tools": [WEATHER, WEATHER]}},
         "ValidationException",
-        rules.DUPLICATE_TOOL,
+        conversation.DUPLICATE_TOOL,
         id="duplicate-tools",
     ),
     pytest.param(
         {"toolConfig": {"tools": [WEATHER], "toolChoice": {"tool": {"name": "nope"}}}},
         "ValidationException",
-        rules.UNKNOWN_FORCED_TOOL.format(name="nope"),
+        conversation.UNKNOWN_FORCED_TOOL.format(name="nope"),
         id="unknown-forced-tool",
     ),
     pytest.param(
@@ -214,3 +265,18 @@ def test_valid_tool_conversation_passes(runtime: Any) -> None:
     )
     assert response["stopReason"] == "end_turn"
     assert "an error: ok" in response["output"]["message"]["content"][0]["text"]
+
+
+@pytest.mark.parametrize("model", ["us.deepseek.r1-v1:0", "openai.gpt-oss-20b-1:0"])
+def test_models_that_always_reason_do_so_on_converse(runtime: Any, model: str) -> None:
+    message = runtime.converse(modelId=model, messages=[user("Is 7 prime?")])["output"]["message"]
+    assert list(message["content"][0]) == ["reasoningContent"]
+
+
+def test_zero_max_tokens_gives_an_empty_truncated_answer(runtime: Any) -> None:
+    import json
+
+    body = {"inputText": "hi", "textGenerationConfig": {"maxTokenCount": 0}}
+    answer = runtime.invoke_model(modelId="amazon.titan-text-express-v1", body=json.dumps(body))
+    result = json.loads(answer["body"].read())["results"][0]
+    assert result["completionReason"] == "LENGTH" and result["tokenCount"] == 0

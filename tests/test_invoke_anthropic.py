@@ -224,12 +224,10 @@ def test_content_type_and_accept(runtime: Any) -> None:
     body = json.dumps(MESSAGES_BODY)
     error = _error(lambda: runtime.invoke_model(modelId=HAIKU, body=body, contentType="text/plain"))
     assert (
-        error["Message"] == "The provided Content-Type is invalid or not supported for this model."
+        error["Message"] == "The provided Content Type is invalid or not supported for this model"
     )
     error = _error(lambda: runtime.invoke_model(modelId=HAIKU, body=body, accept="image/png"))
-    assert (
-        error["Message"] == "The provided Accept Type is invalid or not supported for this model."
-    )
+    assert error["Message"] == "The provided Accept Type is invalid or not supported for this model"
     answer = runtime.invoke_model(
         modelId=HAIKU, body=body, accept="*/*", contentType="application/json"
     )

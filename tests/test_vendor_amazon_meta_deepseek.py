@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 
-from moto_bedrock_runtime.converse import MUST_ALTERNATE, MUST_START_WITH_USER
+from moto_bedrock_runtime.conversation import MUST_ALTERNATE, MUST_START_WITH_USER
 from moto_bedrock_runtime.tokens import IMAGE_TOKENS
 
 METRICS_KEY = "amazon-bedrock-invocationMetrics"

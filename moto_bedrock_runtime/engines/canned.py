@@ -177,7 +177,9 @@ class CannedEngine:
 
     def reply(self, request: ChatRequest) -> Reply:
         seed = request_seed(request)
-        budget = request.max_tokens or request.model.model.max_output_tokens or 4096
+        budget = request.max_tokens
+        if budget is None:
+            budget = request.model.model.max_output_tokens or 4096
         content: list[ContentBlock] = []
         output_tokens = 0
         stop_reason, stop_sequence = "end_turn", None

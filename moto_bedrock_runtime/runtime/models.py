@@ -40,9 +40,10 @@ BODY_BLOB_TOO_LARGE = (
     "1 validation error detected: Value at 'body' failed to satisfy constraint: Member must "
     "have length less than or equal to 25000000"
 )
-UNSUPPORTED_CONTENT_TYPE = "The provided Content-Type is invalid or not supported for this model."
-UNSUPPORTED_ACCEPT = "The provided Accept Type is invalid or not supported for this model."
+UNSUPPORTED_CONTENT_TYPE = "The provided Content Type is invalid or not supported for this model"
+UNSUPPORTED_ACCEPT = "The provided Accept Type is invalid or not supported for this model"
 NO_STREAMING = "The model is unsupported for streaming."
+INPUT_TOO_LONG = "Input is too long for requested model."
 JSON_TYPES = ("application/json", "*/*", "")
 
 
@@ -115,6 +116,9 @@ class BedrockRuntimeBackend(BaseBackend):
         output), else the configured engine; the neutral request goes to the history."""
         record["resolved_model_id"] = request.model.model.model_id
         record["neutral_request"] = neutral_json(request)
+        window = request.model.model.context_window
+        if isinstance(request, ChatRequest) and window and request_tokens(request) > window:
+            raise ValidationException(INPUT_TOO_LONG)
         call = Call(
             operation=operation,
             model_id=request.model.requested,

@@ -8,8 +8,6 @@ token limits each model enforces itself.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,13 +16,13 @@ from ..catalog import ResolvedModel
 from ..errors import ValidationException
 from ..neutral import EmbedInput, EmbedReply, EmbedRequest
 from . import Body, register
+from .common import decode_base64
 from .validation import malformed, violation
 
 # What Titan embedding models say for a text over their token limit (reference §4.3).
 TOO_MANY_TOKENS = (
     "Too many input tokens. Max input tokens: {limit}, request input token count: {count}"
 )
-INVALID_IMAGE = "Unable to decode the image in {pointer}: provide it as a base64-encoded string."
 NOVA_SYNC_TASK = (
     "The taskType {task} is not supported for synchronous invocation. Use SINGLE_EMBEDDING, or "
     "StartAsyncInvoke for SEGMENTED_EMBEDDING."
@@ -48,15 +46,6 @@ def _check_tokens(model: ResolvedModel, text: str) -> None:
     count = tokens.count(text)
     if limit and count > limit:
         raise ValidationException(TOO_MANY_TOKENS.format(limit=limit, count=count))
-
-
-def decode_base64(data: str, pointer: str) -> bytes:
-    """Inline media as bytes, or the error a caller sees for a string that is not base64.
-    Line breaks (MIME-style encoders add them) are tolerated."""
-    try:
-        return base64.b64decode("".join(data.split()), validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValidationException(INVALID_IMAGE.format(pointer=pointer)) from error
 
 
 @register("titan-embed-text-v1")

@@ -29,16 +29,26 @@ from ..neutral import (
 )
 from ..tokens import request_tokens
 from . import Body, Metrics, register
-from .common import METRICS_KEY, check_max, prompt_messages, text_deltas, text_of
+from .common import METRICS_KEY, check_max, decode_base64, prompt_messages, text_deltas, text_of
 
 FIRST_USER = 'messages: first message must use the "user" role'
 ALTERNATE = (
     'messages: roles must alternate between "user" and "assistant", but found multiple "{role}" '
     "roles in a row"
 )
+EMPTY_CONTENT = (
+    "messages.{index}: all messages must have non-empty content except for the optional final "
+    "assistant message"
+)
+BLANK_TEXT = "messages: text content blocks must contain non-whitespace text"
+TOOLS_REQUIRED = "Requests which include `tool_use` or `tool_result` blocks must define tools."
 BUDGET_TOO_SMALL = "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
-BUDGET_OVER_MAX = "`max_tokens` must be greater than `thinking.budget_tokens`"
-HUMAN_FIRST = 'prompt must start with "\n\nHuman:" turn'
+BUDGET_OVER_MAX = (
+    "`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our "
+    "documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    "#max-tokens-and-context-window-size"
+)
+HUMAN_FIRST = 'prompt must start with "\n\nHuman:" turn after an optional system prompt'
 ASSISTANT_LAST = 'prompt must end with "\n\nAssistant:" turn'
 _STOP_REASONS = {"end_turn", "max_tokens", "stop_sequence", "tool_use"}
 _FORMATS = {"image/jpeg": "jpeg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
@@ -55,7 +65,7 @@ def _media(source: dict[str, Any], kind: str) -> ContentBlock:
         return {
             "document": {"format": "txt", "name": "document", "source": {"text": source["data"]}}
         }
-    data = base64.b64decode(source.get("data", ""), validate=False)
+    data = decode_base64(source.get("data", ""), f"a {kind} block's source.data", kind)
     if kind == "image":
         return {
             "image": {
@@ -89,7 +99,8 @@ def _block(block: Any) -> ContentBlock:
         text = {"text": block.get("thinking", ""), "signature": block.get("signature", "")}
         return {"reasoningContent": {"reasoningText": text}}
     if kind == "redacted_thinking":
-        return {"reasoningContent": {"redactedContent": base64.b64decode(block.get("data", ""))}}
+        data = decode_base64(block.get("data", ""), "a redacted_thinking block", "data")
+        return {"reasoningContent": {"redactedContent": data}}
     return {"text": ""}
 
 
@@ -98,13 +109,24 @@ def _content(content: Any) -> list[ContentBlock]:
     return [_block(item) for item in items]
 
 
-def _messages(raw: list[dict[str, Any]]) -> list[Message]:
+def _messages(raw: list[dict[str, Any]], has_tools: bool) -> list[Message]:
+    """Claude's own conversation checks, in Claude's words."""
     if raw and raw[0]["role"] != "user":
         raise ValidationException(FIRST_USER)
     for previous, current in pairwise(raw):
         if previous["role"] == current["role"]:
             raise ValidationException(ALTERNATE.format(role=current["role"]))
-    return [Message(role=item["role"], content=_content(item["content"])) for item in raw]
+    messages = [Message(role=item["role"], content=_content(item["content"])) for item in raw]
+    for index, message in enumerate(messages):
+        last_assistant = index == len(messages) - 1 and message.role == "assistant"
+        if not message.content and not last_assistant:
+            raise ValidationException(EMPTY_CONTENT.format(index=index))
+        for block in message.content:
+            if "text" in block and not block["text"].strip() and not last_assistant:
+                raise ValidationException(BLANK_TEXT)
+            if ("toolUse" in block or "toolResult" in block) and not has_tools:
+                raise ValidationException(TOOLS_REQUIRED)
+    return messages
 
 
 def _system(system: Any) -> list[ContentBlock]:
@@ -135,15 +157,16 @@ def _tools(body: Body) -> tuple[list[Tool], str | None, str | None]:
     return tools, kind or ("auto" if tools else None), None
 
 
-def _reasoning(body: Body) -> Reasoning | None:
-    thinking = body.get("thinking")
+def thinking_request(thinking: Any, max_tokens: int | None) -> Reasoning | None:
+    """Claude's extended thinking, checked as Claude checks it (errors in Claude's words); the
+    Converse path reports the same errors behind Bedrock's "model returned" prefix."""
     if not isinstance(thinking, dict) or thinking.get("type") not in ("enabled", "adaptive"):
         return None
     budget = thinking.get("budget_tokens")
     if thinking.get("type") == "enabled":
         if not isinstance(budget, int) or budget < 1024:
             raise ValidationException(BUDGET_TOO_SMALL)
-        if body["max_tokens"] <= budget:
+        if max_tokens is not None and max_tokens <= budget:
             raise ValidationException(BUDGET_OVER_MAX)
     return Reasoning(budget_tokens=budget if isinstance(budget, int) else None)
 
@@ -179,7 +202,7 @@ class AnthropicMessages:
         tools, choice, forced = _tools(body)
         return ChatRequest(
             model=model,
-            messages=_messages(body["messages"]),
+            messages=_messages(body["messages"], bool(tools)),
             system=_system(body.get("system")),
             max_tokens=body["max_tokens"],
             temperature=body.get("temperature"),
@@ -188,7 +211,11 @@ class AnthropicMessages:
             tools=tools,
             tool_choice=choice,
             forced_tool=forced,
-            reasoning=_reasoning(body) if model.model.supports("reasoning") else None,
+            reasoning=(
+                thinking_request(body.get("thinking"), body["max_tokens"])
+                if model.model.supports("reasoning")
+                else None
+            ),
         )
 
     def _message(self, request: ChatRequest, seed: str) -> dict[str, Any]:
@@ -200,9 +227,8 @@ class AnthropicMessages:
         }
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
-        seed = repr((body.get("messages"), text_of(reply)))
         return {
-            **self._message(request, seed),
+            **self._message(request, repr(body.get("messages"))),
             "content": [_anthropic_block(block) for block in reply.content],
             "stop_reason": reply.stop_reason if reply.stop_reason in _STOP_REASONS else "end_turn",
             "stop_sequence": reply.stop_sequence,
@@ -282,11 +308,10 @@ class AnthropicText:
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
         prompt = body["prompt"]
-        if not prompt.lstrip(" ").startswith("\n\nHuman:") and "\n\nHuman:" not in prompt:
+        if "\n\nHuman:" not in prompt:
             raise ValidationException(HUMAN_FIRST)
         if not prompt.rstrip(" ").endswith("\n\nAssistant:"):
             raise ValidationException(ASSISTANT_LAST)
-        check_max(model, "#/max_tokens_to_sample", body["max_tokens_to_sample"])
         system, messages = prompt_messages(prompt)
         return ChatRequest(
             model=model,

@@ -5,12 +5,14 @@ names, model-specific limits, and the text a stream has produced so far."""
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..catalog import ResolvedModel
+from ..errors import ValidationException
 from ..neutral import (
     BlockStart,
     ChatRequest,
@@ -28,6 +30,7 @@ from ..neutral import (
 from .validation import malformed, violation
 
 METRICS_KEY = "amazon-bedrock-invocationMetrics"
+INVALID_BASE64 = "Unable to decode the {what} in {pointer}: provide it as a base64-encoded string."
 
 # Neutral stop reasons in the names OpenAI-style bodies use.
 FINISH_REASONS = {
@@ -42,6 +45,15 @@ FINISH_REASONS = {
 
 def finish_reason(stop_reason: str) -> str:
     return FINISH_REASONS.get(stop_reason, "stop")
+
+
+def decode_base64(data: Any, pointer: str, what: str = "image") -> bytes:
+    """Inline media as bytes, or a ValidationException for a string that is not base64 (never
+    a 500). Line breaks, which MIME-style encoders add, are tolerated."""
+    try:
+        return base64.b64decode("".join(str(data).split()), validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationException(INVALID_BASE64.format(what=what, pointer=pointer)) from error
 
 
 def check_max(model: ResolvedModel, pointer: str, value: int | None) -> None:
@@ -167,7 +179,8 @@ def _image_block(url: str) -> ContentBlock:
     if not match:
         return {"text": f"[image: {url}]"}
     fmt = {"jpg": "jpeg"}.get(match.group("fmt"), match.group("fmt"))
-    return {"image": {"format": fmt, "source": {"bytes": base64.b64decode(match.group("data"))}}}
+    data = decode_base64(match.group("data"), "an image_url data URL")
+    return {"image": {"format": fmt, "source": {"bytes": data}}}
 
 
 def _parts(content: Any) -> list[ContentBlock]:

@@ -42,7 +42,7 @@ class DeepSeek:
 
     def request(self, body: Body, model: ResolvedModel) -> ChatRequest:
         request = prompt_request(model, body, _PROMPT_NOISE.sub("", body["prompt"]))
-        request.reasoning = Reasoning() if model.model.supports("reasoning") else None
+        request.reasoning = Reasoning() if model.model.supports("alwaysReasons") else None
         return request
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:

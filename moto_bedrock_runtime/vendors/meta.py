@@ -3,15 +3,13 @@ vision models) in, `generation` with Llama's token counts out."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator
 
 from ..catalog import ResolvedModel
 from ..neutral import ChatRequest, ContentBlock, Message, Reply, StreamEvent
 from ..tokens import count, request_tokens
 from . import Body, Metrics, register
-from .common import METRICS_KEY, prompt_request, text_deltas, text_of
+from .common import METRICS_KEY, decode_base64, prompt_request, text_deltas, text_of
 
 # Llama's documented default when max_gen_len is absent.
 DEFAULT_MAX_GEN_LEN = 512
@@ -39,10 +37,7 @@ def image_format(data: bytes) -> str:
 def _image_blocks(images: list[str]) -> list[ContentBlock]:
     blocks = []
     for encoded in images:
-        try:
-            data = base64.b64decode(encoded, validate=False)
-        except (binascii.Error, ValueError):
-            data = encoded.encode()
+        data = decode_base64(encoded, "#/images")
         blocks.append({"image": {"format": image_format(data), "source": {"bytes": data}}})
     return blocks
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import ids
 from ..catalog import ResolvedModel
-from ..converse import check_conversation
+from ..conversation import check_conversation, tool_config
 from ..neutral import (
     BlockStart,
     BlockStop,
@@ -26,12 +26,11 @@ from ..neutral import (
     Reply,
     StreamEvent,
     TextDelta,
-    Tool,
     ToolInputDelta,
     Usage,
 )
 from . import Body, Metrics, register
-from .common import METRICS_KEY, check_max
+from .common import METRICS_KEY, check_max, decode_base64
 
 _MEDIA = ("image", "video", "audio", "document")
 
@@ -43,7 +42,7 @@ def _decoded(block: ContentBlock) -> ContentBlock:
             media = block[kind]
             source = media.get("source") or {}
             if isinstance(source.get("bytes"), str):
-                data = base64.b64decode(source["bytes"])
+                data = decode_base64(source["bytes"], f"a {kind} block's source.bytes", kind)
                 return {kind: {**media, "source": {**source, "bytes": data}}}
             return block
     if "toolResult" in block:
@@ -52,9 +51,8 @@ def _decoded(block: ContentBlock) -> ContentBlock:
         return {"toolResult": {**result, "content": parts}}
     reasoning = block.get("reasoningContent") or {}
     if isinstance(reasoning.get("redactedContent"), str):
-        return {
-            "reasoningContent": {"redactedContent": base64.b64decode(reasoning["redactedContent"])}
-        }
+        data = decode_base64(reasoning["redactedContent"], "a reasoningContent block", "data")
+        return {"reasoningContent": {"redactedContent": data}}
     return block
 
 
@@ -81,24 +79,6 @@ def _encoded(block: ContentBlock) -> ContentBlock:
         encoded = base64.b64encode(reasoning["redactedContent"]).decode()
         return {"reasoningContent": {"redactedContent": encoded}}
     return {"reasoningContent": {"reasoningText": {"text": reasoning["reasoningText"]["text"]}}}
-
-
-def _tools(config: dict[str, Any] | None) -> tuple[list[Tool], str | None, str | None]:
-    if not config:
-        return [], None, None
-    tools = [
-        Tool(
-            name=spec["name"],
-            description=spec.get("description", ""),
-            input_schema=(spec.get("inputSchema") or {}).get("json") or {"type": "object"},
-        )
-        for spec in (entry.get("toolSpec") for entry in config.get("tools", []))
-        if spec is not None
-    ]
-    choice = config.get("toolChoice") or {"auto": {}}
-    if "tool" in choice:
-        return tools, "tool", choice["tool"]["name"]
-    return tools, next(iter(choice), "auto"), None
 
 
 def _reasoning(body: Body) -> Reasoning | None:
@@ -132,7 +112,7 @@ class Nova:
         config = body.get("inferenceConfig") or {}
         key = "maxTokens" if "maxTokens" in config else "max_new_tokens"
         check_max(model, f"#/inferenceConfig/{key}", config.get(key))
-        tools, choice, forced = _tools(body.get("toolConfig"))
+        tools, choice, forced = tool_config(body.get("toolConfig"))
         return ChatRequest(
             model=model,
             messages=[
