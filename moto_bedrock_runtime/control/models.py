@@ -1,7 +1,10 @@
 """The bedrock control-plane backend: moto's own, extended in place.
 
 moto's 13 operations (customization jobs, custom models, invocation logging, tags) keep their
-code and state; this subclass is where the catalog, profiles and guardrails are added.
+code and state. Each feature area we add is a mixin in its own module holding its own state;
+this class composes them. A mixin that owns invocable resources answers `owned_model(arn)`
+and defers to the next one otherwise, so the runtime resolves every kind of ARN through one
+call.
 """
 
 from __future__ import annotations
@@ -10,16 +13,19 @@ from moto.bedrock.models import BedrockBackend
 from moto.core.base_backend import BackendDict
 
 
-class BedrockControlBackend(BedrockBackend):
-    """moto's BedrockBackend, so its stored resources and handlers work unchanged."""
+class OwnedModels(BedrockBackend):
+    """The end of the `owned_model` chain: moto's custom models answer as their base model."""
 
-    def foundation_model_behind(self, arn: str) -> str | None:
-        """The foundation-model id a runtime call on one of this account's resources reaches
-        (custom models answer as their base model)."""
+    def owned_model(self, arn: str) -> str | None:
+        """The foundation-model id a runtime call on this account's resource reaches."""
         for model in self.custom_models.values():
             if model.model_arn == arn:
                 return model.base_model_arn.rsplit("/", 1)[-1]
         return None
+
+
+class BedrockControlBackend(OwnedModels):
+    """moto's BedrockBackend plus every feature-area mixin."""
 
 
 bedrock_backends = BackendDict(BedrockControlBackend, "bedrock")

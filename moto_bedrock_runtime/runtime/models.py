@@ -104,7 +104,7 @@ class BedrockRuntimeBackend(BaseBackend):
     def resolve(self, model_id: str) -> ResolvedModel:
         """Catalog ids, profiles and ARNs, and this account's own resources by ARN."""
         try:
-            owned = bedrock_backends[self.account_id][self.region_name].foundation_model_behind
+            owned = bedrock_backends[self.account_id][self.region_name].owned_model
         except KeyError:  # a region the control plane does not serve
             return catalog.resolve(model_id, self.region_name)
         return catalog.resolve(model_id, self.region_name, owned)

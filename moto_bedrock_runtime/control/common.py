@@ -1,0 +1,72 @@
+"""What every control-plane handler needs: its input, parsed and validated against botocore's
+model (body, URI labels and query string alike), and a JSON answer in AWS's wire form."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import unquote
+
+from moto.core.responses import BaseResponse
+
+from ..errors import ValidationException
+from ..request_shapes import ShapeError, input_shape, parse_body
+
+Response = tuple[int, dict[str, str], str]
+
+
+def iso(moment: datetime) -> str:
+    """AWS's timestamp form in rest-json bodies: ISO 8601, UTC, milliseconds."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _scalar(shape: Any, raw: str) -> Any:
+    if shape.type_name in ("integer", "long"):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValidationException(f"Value '{raw}' is not a valid {shape.type_name}.") from exc
+    if shape.type_name == "boolean":
+        return raw.lower() == "true"
+    return raw
+
+
+class ControlHandlers(BaseResponse):
+    """Helpers for handlers added to moto's BedrockResponse (one mixin per feature area)."""
+
+    def _input(self) -> dict[str, Any]:
+        """The operation's input: JSON body members checked against the shape (AWS's messages
+        on violations), plus URI labels and query-string members converted to their types."""
+        shape = input_shape("bedrock", self._get_action())
+        raw = self.body.encode() if isinstance(self.body, str) else (self.body or b"")
+        try:
+            data = json.loads(raw) if raw.strip() else {}
+        except ValueError as exc:
+            raise ValidationException(f"The request body is not valid JSON: {exc}.") from exc
+        if not isinstance(data, dict):
+            raise ValidationException("The request body must be a JSON object.")
+        try:
+            params = parse_body(shape, data)
+        except ShapeError as exc:
+            raise ValidationException(exc.message) from exc
+        for name, member in shape.members.items():
+            location = member.serialization.get("location")
+            wire = member.serialization.get("name", name)
+            if location == "uri" and wire in self.uri_match:
+                params[name] = unquote(self.uri_match[wire])
+            elif location == "querystring" and wire in self.querystring:
+                values = self.querystring[wire]
+                if member.type_name == "list":
+                    params[name] = [_scalar(member.member, value) for value in values]
+                else:
+                    params[name] = _scalar(member, values[0])
+        return params
+
+    @staticmethod
+    def _json(data: dict[str, Any], status: int = 200) -> Response:
+        return status, {"Content-Type": "application/json"}, json.dumps(data)
