@@ -18,6 +18,7 @@ from .common import (
     chat_messages,
     chat_tools,
     check_max,
+    length_or_stop,
 )
 from .openai import response_format_schema, stop_list, usage_of
 
@@ -31,11 +32,6 @@ def jamba_model_name(model: ResolvedModel) -> str:
     name = model.model.model_id.removeprefix("ai21.")
     name = re.sub(r"-v\d+(:\d+)*$", "", name)
     return re.sub(r"(\d)-(\d)", r"\1.\2", name)
-
-
-def _finish(stop_reason: str) -> str:
-    """Jamba reports "length" when cut at max_tokens and "stop" otherwise."""
-    return "length" if stop_reason == "max_tokens" else "stop"
 
 
 def _documents(raw: list[dict[str, Any]] | None) -> list[ContentBlock]:
@@ -92,7 +88,7 @@ class Jamba:
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
         message = assistant_message(reply)
         message.setdefault("tool_calls", None)
-        reason = _finish(reply.stop_reason)
+        reason = length_or_stop(reply.stop_reason)
         return {
             "id": self._id(body),
             "choices": [
@@ -115,7 +111,7 @@ class Jamba:
         first = True
         for delta, stop in chat_deltas(events):
             if stop is not None:
-                reason = _finish(stop.stop_reason)
+                reason = length_or_stop(stop.stop_reason)
                 yield {
                     "id": chunk_id,
                     "choices": [

@@ -47,6 +47,11 @@ def finish_reason(stop_reason: str) -> str:
     return FINISH_REASONS.get(stop_reason, "stop")
 
 
+def length_or_stop(stop_reason: str) -> str:
+    """Text formats that only tell a cut-off answer ("length") from a finished one ("stop")."""
+    return "length" if stop_reason == "max_tokens" else "stop"
+
+
 def decode_base64(data: Any, pointer: str, what: str = "image") -> bytes:
     """Inline media as bytes, or a ValidationException for a string that is not base64 (never
     a 500). Line breaks, which MIME-style encoders add, are tolerated."""

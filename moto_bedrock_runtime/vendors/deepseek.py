@@ -20,15 +20,11 @@ from ..neutral import (
     TextDelta,
 )
 from . import Body, Metrics, register
-from .common import METRICS_KEY, prompt_request, reasoning_of, text_of
+from .common import METRICS_KEY, length_or_stop, prompt_request, reasoning_of, text_of
 
 THINK_END = "\n</think>\n\n"
 # The generation slot R1 prompts end with, and the turn terminator prompt_messages keeps.
 _PROMPT_NOISE = re.compile(r"<think>\s*$|<｜end▁of▁sentence｜>")
-
-
-def stop_reason(reason: str) -> str:
-    return "length" if reason == "max_tokens" else "stop"
 
 
 def _choice(text: str, reason: str | None) -> Body:
@@ -49,7 +45,7 @@ class DeepSeek:
         thought, answer = reasoning_of(reply), text_of(reply)
         if thought and (answer or reply.stop_reason != "max_tokens"):
             thought += THINK_END
-        return _choice(thought + answer, stop_reason(reply.stop_reason))
+        return _choice(thought + answer, length_or_stop(reply.stop_reason))
 
     def stream(
         self, events: Iterator[StreamEvent], request: ChatRequest, body: Body, metrics: Metrics
@@ -74,6 +70,6 @@ class DeepSeek:
                 if unclosed and event.stop_reason != "max_tokens":
                     yield _choice(THINK_END, None)
                 yield {
-                    **_choice("", stop_reason(event.stop_reason)),
+                    **_choice("", length_or_stop(event.stop_reason)),
                     METRICS_KEY: metrics(event.usage),
                 }

@@ -9,7 +9,7 @@ from ..catalog import ResolvedModel
 from ..neutral import ChatRequest, ContentBlock, Message, Reply, StreamEvent
 from ..tokens import count, request_tokens
 from . import Body, Metrics, register
-from .common import METRICS_KEY, decode_base64, prompt_request, text_deltas, text_of
+from .common import METRICS_KEY, decode_base64, length_or_stop, prompt_request, text_deltas, text_of
 
 # Llama's documented default when max_gen_len is absent.
 DEFAULT_MAX_GEN_LEN = 512
@@ -21,10 +21,6 @@ _MAGIC = (
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
 )
-
-
-def stop_reason(reason: str) -> str:
-    return "length" if reason == "max_tokens" else "stop"
 
 
 def image_format(data: bytes) -> str:
@@ -72,7 +68,7 @@ class Llama:
             "generation": text_of(reply),
             "prompt_token_count": reply.usage.input_tokens,
             "generation_token_count": reply.usage.output_tokens,
-            "stop_reason": stop_reason(reply.stop_reason),
+            "stop_reason": length_or_stop(reply.stop_reason),
         }
 
     def stream(
@@ -98,6 +94,6 @@ class Llama:
                     "generation": "",
                     "prompt_token_count": stop.usage.input_tokens if first else None,
                     "generation_token_count": stop.usage.output_tokens,
-                    "stop_reason": stop_reason(stop.stop_reason),
+                    "stop_reason": length_or_stop(stop.stop_reason),
                     METRICS_KEY: metrics(stop.usage),
                 }

@@ -18,6 +18,7 @@ from .common import (
     chat_tools,
     check_max,
     finish_reason,
+    length_or_stop,
     prompt_request,
     text_deltas,
     text_of,
@@ -40,7 +41,7 @@ class MistralText:
         return prompt_request(model, body, body["prompt"])
 
     def response(self, reply: Reply, request: ChatRequest, body: Body) -> Body:
-        reason = "length" if reply.stop_reason == "max_tokens" else "stop"
+        reason = length_or_stop(reply.stop_reason)
         return {"outputs": [{"text": text_of(reply), "stop_reason": reason}]}
 
     def stream(
@@ -50,7 +51,7 @@ class MistralText:
             if stop is None:
                 yield {"outputs": [{"text": text, "stop_reason": None}]}
             else:
-                reason = "length" if stop.stop_reason == "max_tokens" else "stop"
+                reason = length_or_stop(stop.stop_reason)
                 yield {
                     "outputs": [{"text": "", "stop_reason": reason}],
                     METRICS_KEY: metrics(stop.usage),
