@@ -24,6 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import botocore.session
 import jsonschema
 
 from . import config
@@ -37,6 +38,7 @@ THROTTLED = (
 NOT_READY = "Model is not ready to serve inference requests. Wait and try your request again."
 TIMED_OUT = "Model has timed out in processing the request. Try your request again."
 _NATIVE_ONLY = {"body": "InvokeModel", "chunks": "InvokeModelWithResponseStream"}
+OPERATIONS = ("Converse", "ConverseStream", "InvokeModel", "InvokeModelWithResponseStream")
 _SECRET_HEADERS = {"authorization", "x-amz-security-token"}
 _RECORDED_HEADERS = ("content-type", "accept", "user-agent", "x-amzn-bedrock-")
 
@@ -51,11 +53,51 @@ def _rule_validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(text))
 
 
+@lru_cache(maxsize=1)
+def _modeled_errors() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    """bedrock-runtime's error shapes with their members, and those its streams can carry."""
+    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    errors = {shape.name: frozenset(shape.members) for shape in model.error_shapes}
+    in_stream: set[str] = set()
+    for operation in ("ConverseStream", "InvokeModelWithResponseStream"):
+        output = model.operation_model(operation).output_shape
+        union = output.members[output.serialization["payload"]]
+        in_stream |= {s.name for s in union.members.values() if s.metadata.get("exception")}
+    return errors, frozenset(in_stream)
+
+
+def _check_errors(respond: Mapping[str, Any]) -> None:
+    """A declared error must be one Bedrock models (else clients see an unknown code and a
+    500, which botocore retries); an in-stream one, one its event streams can carry."""
+    errors, in_stream = _modeled_errors()
+    error = respond.get("error")
+    if error:
+        code = error["code"]
+        if code not in errors:
+            raise RuleError(
+                f"Invalid rule: respond.error.code {code} is not an error Bedrock models "
+                f"(one of {', '.join(sorted(errors))})"
+            )
+        for name in error.get("fields", {}):
+            if name not in errors[code] - {"message"}:
+                members = ", ".join(sorted(errors[code] - {"message"})) or "none"
+                raise RuleError(
+                    f"Invalid rule: respond.error.fields.{name} is not a member of {code} "
+                    f"(members: {members})"
+                )
+    failure = respond.get("stream_error")
+    if failure and failure["code"] not in in_stream:
+        raise RuleError(
+            f"Invalid rule: respond.stream_error.code {failure['code']} cannot be sent in a "
+            f"stream (one of {', '.join(sorted(in_stream))})"
+        )
+
+
 def _compile(pattern: str, where: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise RuleError(f"{where} is not a valid regular expression: {exc}") from exc
+        raise RuleError(f"Invalid rule: {where} is not a valid regular expression: {exc}") from exc
 
 
 @dataclass
@@ -85,6 +127,7 @@ def parse_rule(raw: Any, rule_id: str) -> Rule:
         check_respond(respond)
     except ValueError as exc:
         raise RuleError(f"Invalid rule: {exc}") from exc
+    _check_errors(respond)
     for key, only in _NATIVE_ONLY.items():
         if key not in respond:
             continue
@@ -178,6 +221,12 @@ class Faults:
         operations = spec.get("operations", [])
         if not isinstance(operations, list) or not all(isinstance(o, str) for o in operations):
             raise RuleError("Fault setting operations must be a list of operation names")
+        for operation in operations:
+            if operation not in OPERATIONS:
+                raise RuleError(
+                    f"Fault setting operations: unknown operation {operation!r} "
+                    f"(one of {', '.join(OPERATIONS)})"
+                )
         faults = cls(
             **{k: spec[k] for k in known - {"operations"} if k in spec},
             operations=tuple(operations),

@@ -113,11 +113,11 @@ def _load_rules(path: str) -> int:
     """Rules from a file into the server-wide store; a bad file stops the server with why."""
     try:
         data = json.loads(Path(path).read_text())
-        rules = data["rules"] if isinstance(data, dict) else data
+        rules = data.get("rules") if isinstance(data, dict) else data
         if not isinstance(rules, list):
             raise RuleError('the file must hold a list of rules or {"rules": [...]}')
         return len(startup.add_rules(rules))
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError) as exc:
         raise SystemExit(f"moto-bedrock: cannot load rules from {path}: {exc}") from exc
 
 

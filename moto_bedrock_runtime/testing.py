@@ -84,6 +84,12 @@ class BedrockControls:
         else:
             self._local().set_faults(spec)
 
+    def faults(self) -> dict[str, Any] | None:
+        """The faults in force (with `calls`, the calls counted so far), or None."""
+        if self.endpoint_url:
+            return self._call("GET", "faults")["faults"]
+        return self._local().faults()
+
     def clear_faults(self) -> None:
         if self.endpoint_url:
             self._call("DELETE", "faults")

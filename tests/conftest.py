@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,8 +107,17 @@ class CliServer:
 
     def stop(self) -> str:
         """SIGTERM, as a service manager stops it; returns everything it printed."""
+        assert self.process.stdout is not None
         self.process.terminate()
-        out, _ = self.process.communicate(timeout=20)
+        # Read through the text wrapper: communicate() reads the pipe beneath it and would miss
+        # lines the banner's readline() already buffered (such as "Loaded N rule(s)").
+        killer = threading.Timer(20, self.process.kill)
+        killer.start()
+        try:
+            out = self.process.stdout.read()
+        finally:
+            killer.cancel()
+        self.process.wait(timeout=20)
         return self.banner + out
 
 

@@ -229,9 +229,9 @@ def test_control_plane_over_http(server_url: str) -> None:
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as info:
-        bedrock.list_foundation_models()
+        bedrock.list_guardrails()
     assert info.value.response["Error"]["Message"] == (
-        "moto-bedrock does not implement the ListFoundationModels operation yet."
+        "moto-bedrock does not implement the ListGuardrails operation yet."
     )
 
 
