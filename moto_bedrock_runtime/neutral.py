@@ -98,6 +98,14 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class MessageStart:
+    """First event of every stream: what the prompt cost, so formats that report it up front
+    (Claude's message_start, Titan's and Llama's first chunk) report the engine's own count."""
+
+    input_tokens: int
+
+
+@dataclass(frozen=True)
 class BlockStart:
     """A content block opens; text blocks carry no start data, tool uses carry id and name."""
 
@@ -144,7 +152,8 @@ class MessageStop:
 
 
 StreamEvent = (
-    BlockStart
+    MessageStart
+    | BlockStart
     | TextDelta
     | ToolInputDelta
     | ReasoningDelta

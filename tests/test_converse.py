@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError, EventStreamError
 
 from moto_bedrock_runtime.engines.canned import CannedEngine
 from moto_bedrock_runtime.errors import AccessDeniedException, ThrottlingException
+from moto_bedrock_runtime.neutral import TextDelta
 from moto_bedrock_runtime.runtime.responses import INTERNAL_ERROR
 
 from .conftest import HAIKU, SONNET_37, SONNET_45, capture_bodies, check_output
@@ -356,10 +357,11 @@ def test_errors_after_the_stream_started_are_exception_events(
     original = CannedEngine.stream
 
     def failing(self: CannedEngine, request: Any) -> Any:
-        events = original(self, request)
-        yield next(events)
-        yield next(events)
-        raise raised
+        """The real stream up to its first text delta, then the failure."""
+        for event in original(self, request):
+            yield event
+            if isinstance(event, TextDelta):
+                raise raised
 
     monkeypatch.setattr(CannedEngine, "stream", failing)
     stream = runtime.converse_stream(modelId=HAIKU, messages=[user("hi")])["stream"]

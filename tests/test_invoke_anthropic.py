@@ -279,3 +279,15 @@ def test_stream_frames_over_http(threaded_server: str) -> None:
     assert {name for name, _ in events} == {"chunk"}
     decoded = [json.loads(base64.b64decode(payload["bytes"])) for _, payload in events]
     assert decoded[-1]["type"] == "message_stop"
+
+
+def test_stream_start_reports_the_engines_prompt_count(runtime: Any) -> None:
+    """message_start carries the engine's count (here a declared one), not a codec estimate."""
+    from moto_bedrock_runtime.testing import BedrockControls
+
+    BedrockControls().answer(
+        {"text": "Declared.", "usage": {"input_tokens": 7, "output_tokens": 2}}
+    )
+    parts = chunks(runtime, MESSAGES_BODY)
+    assert parts[0]["message"]["usage"]["input_tokens"] == 7
+    assert parts[-1]["amazon-bedrock-invocationMetrics"]["inputTokenCount"] == 7

@@ -29,6 +29,7 @@ from moto_bedrock_runtime.neutral import (
     EmbedRequest,
     ImageRequest,
     Message,
+    MessageStart,
     MessageStop,
     ReasoningDelta,
     SignatureDelta,
@@ -235,7 +236,8 @@ def test_stream_carries_the_same_answer_as_reply() -> None:
 
 def test_stream_event_order_per_block() -> None:
     respond = {"reasoning": "Short thought here.", "text": "Hi.", "tool_use": [{"name": "a"}]}
-    events = list(engine(respond).stream(chat()))
+    opening, *events = list(engine(respond).stream(chat()))
+    assert isinstance(opening, MessageStart)
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "BlockStart" and events[0] == BlockStart(0, "reasoning")
     reasoning_end = kinds.index("BlockStop")
@@ -278,9 +280,10 @@ def test_chunk_tokens_sizes_the_text_deltas(size: int | None) -> None:
 
 def test_empty_answer_streams_an_empty_text_block() -> None:
     events = list(engine({"usage": {"output_tokens": 3}}).stream(chat()))
-    assert events[:2] == [BlockStart(0, "text"), BlockStop(0)]
-    assert isinstance(events[2], MessageStop) and events[2].usage.output_tokens == 3
-    assert len(events) == 3
+    assert isinstance(events[0], MessageStart)
+    assert events[1:3] == [BlockStart(0, "text"), BlockStop(0)]
+    assert isinstance(events[3], MessageStop) and events[3].usage.output_tokens == 3
+    assert len(events) == 4
 
 
 def test_first_token_and_delay_pace_every_delta() -> None:
@@ -308,17 +311,18 @@ def test_no_timing_means_no_sleep() -> None:
 # Stream errors
 
 
-def test_stream_error_after_zero_events_yields_nothing() -> None:
+def test_stream_error_after_zero_events_yields_only_the_opening() -> None:
+    """`after` counts the answer's events; the opening MessageStart is not one of them."""
     respond = {"text": TEXT, "stream_error": {"code": "ThrottlingException", "after": 0}}
     events, error = run(engine(respond).stream(chat()))
-    assert events == []
+    assert [type(e) for e in events] == [MessageStart]
     assert error is not None and error.code == "ThrottlingException"
 
 
 def test_stream_error_defaults_to_after_one_event_with_a_default_message() -> None:
     respond = {"text": TEXT, "stream_error": {"code": "ModelStreamErrorException"}}
     events, error = run(engine(respond).stream(chat()))
-    assert events == [BlockStart(0, "text")]
+    assert events[1:] == [BlockStart(0, "text")]
     assert error is not None and error.code == "ModelStreamErrorException"
     assert "ModelStreamErrorException" in error.message
 
@@ -330,7 +334,7 @@ def test_stream_error_after_n_events_with_its_message() -> None:
     }
     full = list(engine({"text": TEXT}).stream(chat()))
     events, error = run(engine(respond).stream(chat()))
-    assert events == full[:4]
+    assert events == full[:5]
     assert error is not None and (error.code, error.message) == ("InternalServerException", "boom")
     assert error.body() == {"message": "boom"}
 

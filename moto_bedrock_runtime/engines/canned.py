@@ -25,6 +25,7 @@ from ..neutral import (
     EmbedRequest,
     ImageReply,
     ImageRequest,
+    MessageStart,
     MessageStop,
     ReasoningDelta,
     Reply,
@@ -248,6 +249,7 @@ class CannedEngine:
         """The reply as deltas; `MOTO_BEDROCK_STREAM_DELAY_MS` paces them like a model would."""
         reply = self.reply(request)
         delay = config.stream_delay_seconds()
+        yield MessageStart(reply.usage.input_tokens)
         for index, block in enumerate(reply.content):
             for event in _block_events(index, block):
                 if delay and not isinstance(event, BlockStart | BlockStop):

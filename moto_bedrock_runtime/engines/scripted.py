@@ -25,6 +25,7 @@ from ..neutral import (
     EmbedRequest,
     ImageReply,
     ImageRequest,
+    MessageStart,
     MessageStop,
     ReasoningDelta,
     Reply,
@@ -143,6 +144,7 @@ class ScriptedEngine:
         first = self._stream.get("first_token_ms", 0) / 1000
         later = self._stream.get("delay_ms", 0) / 1000
         deltas = 0
+        yield MessageStart(reply.usage.input_tokens)
         for position, event in enumerate(events):
             if position == fail_at:
                 message = failure.get("message") or (

@@ -17,6 +17,7 @@ from ..neutral import (
     ChatRequest,
     ContentBlock,
     Message,
+    MessageStart,
     MessageStop,
     Reasoning,
     ReasoningDelta,
@@ -27,7 +28,6 @@ from ..neutral import (
     Tool,
     ToolInputDelta,
 )
-from ..tokens import request_tokens
 from . import Body, Metrics, register
 from .common import METRICS_KEY, check_max, decode_base64, prompt_messages, text_deltas, text_of
 
@@ -241,10 +241,8 @@ class AnthropicMessages:
     def stream(
         self, events: Iterator[StreamEvent], request: ChatRequest, body: Body, metrics: Metrics
     ) -> Iterator[Body]:
-        started = False
         for event in events:
-            if not started:
-                started = True
+            if isinstance(event, MessageStart):
                 yield {
                     "type": "message_start",
                     "message": {
@@ -252,10 +250,11 @@ class AnthropicMessages:
                         "content": [],
                         "stop_reason": None,
                         "stop_sequence": None,
-                        "usage": {"input_tokens": request_tokens(request), "output_tokens": 1},
+                        "usage": {"input_tokens": event.input_tokens, "output_tokens": 1},
                     },
                 }
-            yield from _stream_chunks(event, metrics)
+            else:
+                yield from _stream_chunks(event, metrics)
 
 
 def _stream_chunks(event: StreamEvent, metrics: Metrics) -> Iterator[Body]:

@@ -8,7 +8,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..catalog import ResolvedModel
@@ -18,6 +18,7 @@ from ..neutral import (
     ChatRequest,
     ContentBlock,
     Message,
+    MessageStart,
     MessageStop,
     Reasoning,
     ReasoningDelta,
@@ -80,10 +81,15 @@ def reasoning_of(reply: Reply) -> str:
     )
 
 
-def text_deltas(events: Iterator[StreamEvent]) -> Iterator[tuple[str, MessageStop | None]]:
-    """(text piece, None) for each text delta, then ("", stop) once: for text-only formats."""
+def text_deltas(
+    events: Iterator[StreamEvent], on_start: Callable[[int], None] = lambda tokens: None
+) -> Iterator[tuple[str, MessageStop | None]]:
+    """(text piece, None) for each text delta, then ("", stop) once: for text-only formats.
+    `on_start` hears the prompt's token count when the stream opens."""
     for event in events:
-        if isinstance(event, TextDelta):
+        if isinstance(event, MessageStart):
+            on_start(event.input_tokens)
+        elif isinstance(event, TextDelta):
             yield event.text, None
         elif isinstance(event, MessageStop):
             yield "", event

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..catalog import ResolvedModel
 from ..neutral import ChatRequest, ContentBlock, Message, Reply, StreamEvent
-from ..tokens import count, request_tokens
+from ..tokens import count
 from . import Body, Metrics, register
 from .common import METRICS_KEY, decode_base64, length_or_stop, prompt_request, text_deltas, text_of
 
@@ -76,15 +76,15 @@ class Llama:
     ) -> Iterator[Body]:
         """One chunk per text piece with the running generation count (the first also has the
         prompt count), then an empty closing chunk with the stop reason and the metrics."""
-        first, generated = True, 0
-        for text, stop in text_deltas(events):
+        first, generated, prompt = True, 0, []
+        for text, stop in text_deltas(events, prompt.append):
             if stop is None:
                 if not text:
                     continue
                 generated += count(text)
                 yield {
                     "generation": text,
-                    "prompt_token_count": request_tokens(request) if first else None,
+                    "prompt_token_count": prompt[0] if first else None,
                     "generation_token_count": generated,
                     "stop_reason": None,
                 }

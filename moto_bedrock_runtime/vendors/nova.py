@@ -20,6 +20,7 @@ from ..neutral import (
     ChatRequest,
     ContentBlock,
     Message,
+    MessageStart,
     MessageStop,
     Reasoning,
     ReasoningDelta,
@@ -145,12 +146,11 @@ class Nova:
     def stream(
         self, events: Iterator[StreamEvent], request: ChatRequest, body: Body, metrics: Metrics
     ) -> Iterator[Body]:
-        started = False
         for event in events:
-            if not started:
-                started = True
+            if isinstance(event, MessageStart):
                 yield {"messageStart": {"role": "assistant"}}
-            yield from _stream_chunks(event, metrics)
+            else:
+                yield from _stream_chunks(event, metrics)
 
 
 def _stream_chunks(event: StreamEvent, metrics: Metrics) -> Iterator[Body]:

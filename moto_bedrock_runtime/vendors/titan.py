@@ -8,7 +8,6 @@ from collections.abc import Iterator
 
 from ..catalog import ResolvedModel
 from ..neutral import ChatRequest, Message, Reply, StreamEvent
-from ..tokens import request_tokens
 from . import Body, Metrics, register
 from .common import METRICS_KEY, check_max, text_deltas, text_of
 
@@ -89,8 +88,8 @@ class TitanText:
     ) -> Iterator[Body]:
         """Text chunks (the first carries inputTextTokenCount), then a closing chunk with the
         completion reason, the output total and the invocation metrics, as Titan sends them."""
-        first = True
-        for text, stop in text_deltas(events):
+        first, prompt = True, []
+        for text, stop in text_deltas(events, prompt.append):
             if stop is None:
                 if not text:
                     continue
@@ -99,7 +98,7 @@ class TitanText:
                     "index": 0,
                     "totalOutputTextTokenCount": None,
                     "completionReason": None,
-                    "inputTextTokenCount": request_tokens(request) if first else None,
+                    "inputTextTokenCount": prompt[0] if first else None,
                 }
                 first = False
             else:
