@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -65,12 +65,35 @@ class FoundationModel:
 
 
 @dataclass(frozen=True)
+class Routing:
+    """A prompt router behind a runtime `modelId`: its ARN, the model it falls back to, and its
+    rule, `pick(prompt) -> (invoked model ARN, model id)`, applied to each request's prompt."""
+
+    arn: str
+    fallback_model_id: str
+    pick: Callable[[str], tuple[str, str]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class ResolvedModel:
-    """A runtime `modelId` after resolution: what was asked for and the model that answers."""
+    """A runtime `modelId` after resolution: what was asked for and the model that answers.
+
+    Through a prompt router, `model` is the router's fallback until `routed(prompt)` lets the
+    router choose; `invoked_model_arn` then names its choice (Converse's trace reports it)."""
 
     requested: str
     model: FoundationModel
     profile_id: str | None = None
+    router: Routing | None = None
+    invoked_model_arn: str | None = None
+
+    def routed(self, prompt: str) -> ResolvedModel:
+        """The model a prompt router sends this prompt to; itself when no router is involved
+        or its router has already chosen."""
+        if self.router is None or self.invoked_model_arn is not None:
+            return self
+        arn, model_id = self.router.pick(prompt)
+        return replace(self, model=models()[model_id], invoked_model_arn=arn)
 
 
 _SUMMARY_KEYS = (
@@ -129,13 +152,21 @@ def _resolve_foundation(model_id: str) -> ResolvedModel | None:
     return ResolvedModel(requested=model_id, model=model)
 
 
+def _resolve_owned(arn: str, owned: str | Routing | None) -> ResolvedModel | None:
+    if isinstance(owned, Routing):
+        return ResolvedModel(arn, models()[owned.fallback_model_id], router=owned)
+    model = models().get(owned) if owned else None
+    return ResolvedModel(requested=arn, model=model) if model else None
+
+
 def resolve(
-    model_id: str, region: str, owned: Callable[[str], str | None] = lambda arn: None
+    model_id: str, region: str, owned: Callable[[str], str | Routing | None] = lambda arn: None
 ) -> ResolvedModel:
     """The model a runtime call reaches, or Bedrock's error for an id it would refuse.
 
     `owned(arn)` answers for the caller's own resources (custom and provisioned models,
-    application inference profiles…): the foundation-model id behind the ARN, or None."""
+    application inference profiles…): the foundation-model id behind the ARN, the Routing of a
+    prompt router (default or custom), or None."""
     arn = _ARN.match(model_id)
     if arn:
         kind, rest = arn.group("kind"), arn.group("rest")
@@ -146,13 +177,11 @@ def resolve(
         elif kind == "inference-profile":
             resolved = _resolve_profile(rest, region)
         else:
-            base = owned(model_id)
-            model = models().get(base) if base else None
-            resolved = ResolvedModel(requested=model_id, model=model) if model else None
+            resolved = _resolve_owned(model_id, owned(model_id))
     elif model_id in models():
         resolved = _resolve_foundation(model_id)
     else:
         resolved = _resolve_profile(model_id, region)
     if resolved is None:
         raise ValidationException(INVALID_MODEL_ID)
-    return ResolvedModel(requested=model_id, model=resolved.model, profile_id=resolved.profile_id)
+    return replace(resolved, requested=model_id)

@@ -34,3 +34,12 @@ def bearer_region() -> str:
 def history_limit() -> int:
     """MOTO_BEDROCK_HISTORY_LIMIT: invocations kept per account and region (oldest dropped)."""
     return max(1, int(_float("MOTO_BEDROCK_HISTORY_LIMIT", 1000)))
+
+
+PROVISIONING_SECONDS = "MOTO_BEDROCK_PROVISIONING_SECONDS"
+
+
+def provisioning_seconds() -> float:
+    """MOTO_BEDROCK_PROVISIONING_SECONDS: how long a created resource or job stays in its
+    transitional status (Creating, InProgress…) before a read finds it finished (0)."""
+    return max(0.0, _float(PROVISIONING_SECONDS, 0.0))

@@ -194,8 +194,17 @@ def _echoed_settings(body: dict[str, Any]) -> dict[str, Any]:
     return {key: body[key] for key in ("performanceConfig", "serviceTier") if key in body}
 
 
-def response(body: dict[str, Any], reply: Reply, latency_ms: int) -> dict[str, Any]:
-    """The Converse response for a reply."""
+def _trace(resolved: ResolvedModel | None) -> dict[str, Any] | None:
+    """What Bedrock traces unasked: the model a prompt router chose."""
+    if resolved is None or resolved.invoked_model_arn is None:
+        return None
+    return {"promptRouter": {"invokedModelId": resolved.invoked_model_arn}}
+
+
+def response(
+    body: dict[str, Any], reply: Reply, latency_ms: int, resolved: ResolvedModel | None = None
+) -> dict[str, Any]:
+    """The Converse response for a reply; `resolved` is the request's model, for the trace."""
     out: dict[str, Any] = {
         "output": {
             "message": {"role": "assistant", "content": [_wire_block(b) for b in reply.content]}
@@ -207,16 +216,23 @@ def response(body: dict[str, Any], reply: Reply, latency_ms: int) -> dict[str, A
     extra = _additional_fields(body, reply.stop_sequence)
     if extra is not None:
         out["additionalModelResponseFields"] = extra
+    trace = _trace(resolved)
+    if trace is not None:
+        out["trace"] = trace
     out.update(_echoed_settings(body))
     return out
 
 
 def stream_events(
-    body: dict[str, Any], events: Iterable[StreamEvent], clock: Any
+    body: dict[str, Any],
+    events: Iterable[StreamEvent],
+    clock: Any,
+    resolved: ResolvedModel | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """ConverseStream's (event type, payload) pairs, one per neutral event as it arrives.
 
-    `clock()` gives the milliseconds since the request arrived, for metadata.latencyMs."""
+    `clock()` gives the milliseconds since the request arrived, for metadata.latencyMs;
+    `resolved` is the request's model, for metadata.trace."""
     yield "messageStart", {"role": "assistant"}
     for event in events:
         if isinstance(event, BlockStart):
@@ -240,6 +256,9 @@ def stream_events(
                 stop["additionalModelResponseFields"] = extra
             yield "messageStop", stop
             metadata = {"usage": _usage(event.usage), "metrics": {"latencyMs": clock()}}
+            trace = _trace(resolved)
+            if trace is not None:
+                metadata["trace"] = trace
             metadata.update(_echoed_settings(body))
             yield "metadata", metadata
 

@@ -172,10 +172,15 @@ def test_unknown_and_unimplemented_operations(server_url: str) -> None:
     assert unknown.headers["x-amzn-ErrorType"].startswith("UnknownOperationException")
     client = client_for(server_url)
     with pytest.raises(ClientError) as info:
-        client.list_async_invokes()
+        client.apply_guardrail(
+            guardrailIdentifier="gr1",
+            guardrailVersion="1",
+            source="INPUT",
+            content=[{"text": {"text": "hello"}}],
+        )
     assert info.value.response["Error"] == {
         "Code": "ValidationException",
-        "Message": "moto-bedrock does not implement the ListAsyncInvokes operation yet.",
+        "Message": "moto-bedrock does not implement the ApplyGuardrail operation yet.",
     }
 
 

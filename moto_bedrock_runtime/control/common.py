@@ -3,11 +3,13 @@ model (body, URI labels and query string alike), and a JSON answer in AWS's wire
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
+from botocore.model import StructureShape
 from moto.core.responses import BaseResponse
 
 from ..errors import ValidationException
@@ -36,12 +38,28 @@ def _scalar(shape: Any, raw: str) -> Any:
     return raw
 
 
+@functools.cache
+def _located_shape(operation: str) -> StructureShape | None:
+    """The operation's URI-label and query-string members as a plain structure, so they are
+    checked as the body is (patterns, enums, ranges) with Coral's messages."""
+    shape = input_shape("bedrock", operation)
+    members = {
+        name: {"shape": member.name}
+        for name, member in shape.members.items()
+        if member.serialization.get("location") in ("uri", "querystring")
+    }
+    if not members:
+        return None
+    model = {"type": "structure", "members": members}
+    return StructureShape(f"{operation}Location", model, shape._shape_resolver)
+
+
 class ControlHandlers(BaseResponse):
     """Helpers for handlers added to moto's BedrockResponse (one mixin per feature area)."""
 
     def _input(self) -> dict[str, Any]:
-        """The operation's input: JSON body members checked against the shape (AWS's messages
-        on violations), plus URI labels and query-string members converted to their types."""
+        """The operation's input: JSON body members, URI labels and query-string members, each
+        converted to its type and checked against botocore's shape (AWS's messages)."""
         shape = input_shape("bedrock", self._get_action())
         raw = self.body.encode() if isinstance(self.body, str) else (self.body or b"")
         try:
@@ -65,8 +83,17 @@ class ControlHandlers(BaseResponse):
                     params[name] = [_scalar(member.member, value) for value in values]
                 else:
                     params[name] = _scalar(member, values[0])
+        located = _located_shape(self._get_action())
+        if located is not None:
+            try:
+                located_values = {k: params[k] for k in located.members if k in params}
+                params.update(parse_body(located, located_values))  # timestamps parsed too
+            except ShapeError as exc:
+                raise ValidationException(exc.message) from exc
         return params
 
     @staticmethod
     def _json(data: dict[str, Any], status: int = 200) -> Response:
-        return status, {"Content-Type": "application/json"}, json.dumps(data)
+        """moto's call_action takes the status from a "status" header (the dispatcher removes
+        it before the answer leaves), not from the tuple."""
+        return status, {"Content-Type": "application/json", "status": str(status)}, json.dumps(data)

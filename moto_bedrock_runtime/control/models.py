@@ -12,6 +12,15 @@ from __future__ import annotations
 from moto.bedrock.models import BedrockBackend
 from moto.core.base_backend import BackendDict
 
+from .custom_models import CustomModels
+from .evaluation_jobs import EvaluationJobs
+from .foundation_models import FoundationModels
+from .inference_profiles import InferenceProfiles
+from .invocation_jobs import ModelInvocationJobs
+from .prompt_routers import PromptRouters
+from .provisioned import ProvisionedThroughputs
+from .tagging import Tagging
+
 
 class OwnedModels(BedrockBackend):
     """The end of the `owned_model` chain: moto's custom models answer as their base model."""
@@ -24,7 +33,17 @@ class OwnedModels(BedrockBackend):
         return None
 
 
-class BedrockControlBackend(OwnedModels):
+class BedrockControlBackend(
+    Tagging,
+    PromptRouters,
+    EvaluationJobs,
+    ModelInvocationJobs,
+    ProvisionedThroughputs,
+    CustomModels,
+    FoundationModels,
+    InferenceProfiles,
+    OwnedModels,
+):
     """moto's BedrockBackend plus every feature-area mixin."""
 
 

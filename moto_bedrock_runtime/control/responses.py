@@ -10,14 +10,32 @@ from moto.bedrock.responses import BedrockResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 
 from ..errors import InternalServerException, error_response, new_request_id, status_for
+from .custom_models import CustomModelHandlers
+from .evaluation_jobs import EvaluationJobHandlers
 from .exceptions import BedrockError, UnknownOperationException, ValidationException
+from .foundation_models import FoundationModelResponses
+from .inference_profiles import InferenceProfileResponses
+from .invocation_jobs import ModelInvocationJobHandlers
 from .models import BedrockControlBackend, bedrock_backends
+from .prompt_routers import PromptRouterHandlers
+from .provisioned import ProvisionedThroughputHandlers
+from .tagging import TaggingHandlers
 
 log = logging.getLogger("moto_bedrock_runtime.control")
 NOT_IMPLEMENTED = "moto-bedrock does not implement the {operation} operation yet."
 
 
-class BedrockControlResponse(BedrockResponse):
+class BedrockControlResponse(
+    TaggingHandlers,
+    PromptRouterHandlers,
+    EvaluationJobHandlers,
+    ModelInvocationJobHandlers,
+    ProvisionedThroughputHandlers,
+    CustomModelHandlers,
+    FoundationModelResponses,
+    InferenceProfileResponses,
+    BedrockResponse,
+):
     """moto's BedrockResponse reading and writing our backend."""
 
     @property
@@ -44,6 +62,6 @@ class BedrockControlResponse(BedrockResponse):
         if status >= 400 and error_type:
             # moto's JsonRESTError answers 400 for every code; AWS uses the modeled status.
             status = status_for(error_type.split(":")[0], service="bedrock")
-            out_headers.pop("status", None)
+        out_headers.pop("status", None)  # moto's internal carrier of the status code
         out_headers.setdefault("x-amzn-RequestId", request_id)
         return status, out_headers, body

@@ -23,6 +23,7 @@ from ..controls import startup as startup_rules
 from ..engines import Engine, engine_for
 from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
+from ..jobs.async_invoke import AsyncInvokes
 from ..neutral import ChatRequest, EmbedRequest, Usage, neutral_json
 from ..request_shapes import ShapeError, input_shape, parse_body
 from ..tokens import request_tokens
@@ -95,11 +96,13 @@ class Invocation:
 
 class BedrockRuntimeBackend(BaseBackend):
     """Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream for this account
-    and region, with the test controls (rules, history, faults) that belong to it."""
+    and region, with the test controls (rules, history, faults) and the asynchronous
+    invocations that belong to it."""
 
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.controls = Controls()
+        self.async_invokes = AsyncInvokes(self)
 
     def resolve(self, model_id: str) -> ResolvedModel:
         """Catalog ids, profiles and ARNs, and this account's own resources by ARN."""
@@ -114,6 +117,8 @@ class BedrockRuntimeBackend(BaseBackend):
     ) -> tuple[Engine, Rule | None]:
         """The declared rule for this call if one matches (its error raised here, before any
         output), else the configured engine; the neutral request goes to the history."""
+        # A prompt router picks its model now that the prompt is known.
+        request.model = request.model.routed(_conversation(request)["prompt"])
         record["resolved_model_id"] = request.model.model.model_id
         record["neutral_request"] = neutral_json(request)
         window = request.model.model.context_window
@@ -150,7 +155,7 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("Converse", model_id, raw_body)
         engine, _ = self._engine("Converse", request, record)
-        return converse.response(body, engine.reply(request), elapsed())
+        return converse.response(body, engine.reply(request), elapsed(), request.model)
 
     def converse_stream(
         self, model_id: str, raw_body: bytes, record: dict[str, Any]
@@ -159,7 +164,7 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
         engine, _ = self._engine("ConverseStream", request, record)
-        return converse.stream_events(body, engine.stream(request), elapsed)
+        return converse.stream_events(body, engine.stream(request), elapsed, request.model)
 
     def _native(
         self,

@@ -21,14 +21,15 @@ from urllib.parse import unquote
 import botocore.session
 from moto.core.responses import BaseResponse
 
-from .. import config
+from .. import config, invocation_logging
 from ..controls import recorded_headers
 from ..converse import GUARDRAIL_NOT_FOUND
 from ..errors import BedrockError, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
 from ..eventstream import encode_events, exception_frame
+from ..jobs.async_invoke import request_params
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
-from .models import BedrockRuntimeBackend, bedrockruntime_backends
+from .models import BedrockRuntimeBackend, bedrockruntime_backends, shaped_body
 
 log = logging.getLogger("moto_bedrock_runtime.runtime")
 
@@ -175,7 +176,9 @@ class BedrockRuntimeResponse(BaseResponse):
         record["status"] = status
         if error is not None:
             record["error"] = {"code": error.code, "message": error.message}
+        tokens = record.pop(invocation_logging.TOKEN_COUNTS, None)
         self.backend.controls.record(record)
+        invocation_logging.deliver(record, tokens, self.get_access_key())
 
     def _failed(
         self, record: dict[str, Any] | None, error: BedrockError, request_id: str
@@ -210,6 +213,7 @@ class BedrockRuntimeResponse(BaseResponse):
             record,
         )
         record["response"] = json.loads(result.body)
+        record[invocation_logging.TOKEN_COUNTS] = (result.input_tokens, result.output_tokens)
         headers = {
             "Content-Type": "application/json",
             "X-Amzn-Bedrock-Input-Token-Count": str(result.input_tokens),
@@ -233,6 +237,36 @@ class BedrockRuntimeResponse(BaseResponse):
             **self._echoed_headers(),
         }
         return 200, headers, self._stream_body("InvokeModelWithResponseStream", chunks, record)
+
+    def _op_StartAsyncInvoke(
+        self, model_id: str | None, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        body = shaped_body("StartAsyncInvoke", self._raw_body(), skip=())
+        record["model_id"] = body["modelId"]
+        return self._answer(record, {"invocationArn": self.backend.async_invokes.start(body)})
+
+    def _op_GetAsyncInvoke(
+        self, model_id: str | None, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        arn = unquote(self.path.partition("/async-invoke/")[2])
+        params = request_params("GetAsyncInvoke", {"invocationArn": arn}, {})
+        invocation = self.backend.async_invokes.get(params["invocationArn"])
+        return self._answer(record, invocation.to_dict())
+
+    def _op_ListAsyncInvokes(
+        self, model_id: str | None, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        params = request_params("ListAsyncInvokes", {}, self.querystring)
+        invocations, token = self.backend.async_invokes.list(params)
+        result: dict[str, Any] = {"asyncInvokeSummaries": [i.to_dict() for i in invocations]}
+        if token:
+            result["nextToken"] = token
+        return self._answer(record, result)
+
+    @staticmethod
+    def _answer(record: dict[str, Any], result: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        record["response"] = result
+        return 200, {"Content-Type": "application/json"}, json.dumps(result)
 
     def _echoed_headers(self) -> dict[str, str]:
         """Settings Bedrock reports back in response headers when the request set them."""
