@@ -52,6 +52,7 @@ from .owned_resources import (
     check_tag_count,
     created_between,
     foundation_arn,
+    listed,
     moment,
     page,
     resource_id,
@@ -799,21 +800,7 @@ class CustomModels(BedrockBackend):
     ) -> tuple[list[Deployment], str | None]:
         with self._custom_lock:
             self._settle_custom()
-            when = created_between(params, "createdAfter", "createdBefore")
-            status, model, name = (
-                params.get("statusEquals"),
-                params.get("modelArnEquals"),
-                params.get("nameContains"),
-            )
-            chosen = [
-                d
-                for d in self.deployments.values()
-                if when(d.created)
-                and status in (None, d.progress.status)
-                and model in (None, d.model_arn)
-                and (name is None or name in d.name)
-            ]
-            return page(chosen, lambda d: d.created, params)
+            return listed(self.deployments.values(), params, "createdAfter", "createdBefore")
 
     def update_custom_model_deployment(self, identifier: str, model_arn: str) -> str:
         with self._custom_lock:

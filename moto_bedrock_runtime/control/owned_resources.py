@@ -14,7 +14,7 @@ transitional status for that long, so a test can watch a polling loop wait.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -88,6 +88,29 @@ def created_between(params: dict[str, Any], after: str, before: str) -> Callable
     """The creation-time filter of a List operation (both bounds exclusive)."""
     low, high = params.get(after), params.get(before)
     return lambda at: (low is None or at > low) and (high is None or at < high)
+
+
+def listed(
+    items: Iterable[Any], params: dict[str, Any], after: str, before: str
+) -> tuple[list[Any], str | None]:
+    """One page of resources passing a List operation's common filters: creation time,
+    statusEquals, modelArnEquals and nameContains (resources with `created`, `progress`,
+    `model_arn` and `name`)."""
+    when = created_between(params, after, before)
+    status, model, name = (
+        params.get("statusEquals"),
+        params.get("modelArnEquals"),
+        params.get("nameContains"),
+    )
+    chosen = [
+        item
+        for item in items
+        if when(item.created)
+        and status in (None, item.progress.status)
+        and model in (None, item.model_arn)
+        and (name is None or name in item.name)
+    ]
+    return page(chosen, lambda item: item.created, params)
 
 
 def page(

@@ -30,10 +30,9 @@ from .owned_resources import (
     Progress,
     bedrock_arn,
     check_tag_count,
-    created_between,
     foundation_arn,
+    listed,
     moment,
-    page,
     resource_id,
 )
 
@@ -214,21 +213,8 @@ class ProvisionedThroughputs(BedrockBackend):
     ) -> tuple[list[ProvisionedThroughput], str | None]:
         with self._provisioned_lock:
             self._settle_throughputs()
-            when = created_between(params, "creationTimeAfter", "creationTimeBefore")
-            status, model, name = (
-                params.get("statusEquals"),
-                params.get("modelArnEquals"),
-                params.get("nameContains"),
-            )
-            chosen = [
-                t
-                for t in self.provisioned_throughputs.values()
-                if when(t.created)
-                and status in (None, t.progress.status)
-                and model in (None, t.model_arn)
-                and (name is None or name in t.name)
-            ]
-            return page(chosen, lambda t: t.created, params)
+            throughputs = self.provisioned_throughputs.values()
+            return listed(throughputs, params, "creationTimeAfter", "creationTimeBefore")
 
     def update_provisioned_model_throughput(
         self, identifier: str, desired_name: str | None, desired_model_id: str | None
