@@ -35,6 +35,7 @@ ENVIRONMENT = """environment variables (each overridden by its option):
   MOTO_BEDROCK_LOG_LEVEL   DEBUG, INFO, WARNING or ERROR (default INFO)
   MOTO_BEDROCK_RULES       a rules file, as --rules
   MOTO_BEDROCK_HISTORY_LIMIT  invocations kept per account and region (1000)
+  MOTO_BEDROCK_PROVISIONING_SECONDS  seconds created resources and jobs stay in progress (0)
   MOTO_BEDROCK_REGION      region of requests that sign none, e.g. bearer tokens (us-east-1)
   MOTO_BEDROCK_STREAM_DELAY_MS  pause before each streamed delta of the canned engine (0)
 """
