@@ -75,6 +75,11 @@ def _status_codes(service: str) -> dict[str, int]:
     }
 
 
+def modeled_errors(service: str) -> frozenset[str]:
+    """The error codes botocore's model lists for a service."""
+    return frozenset(_status_codes(service))
+
+
 def status_for(code: str, service: str = "bedrock-runtime") -> int:
     """HTTP status botocore's model gives the error (500 for codes the model lacks)."""
     return _status_codes(service).get(code, 500)

@@ -389,6 +389,20 @@ def test_stop_before_the_run_writes_nothing(aws: Clients, monkeypatch: pytest.Mo
     assert message == f"The model invocation job {arn} is Stopped and can't be stopped."
 
 
+def test_stop_right_after_create_with_no_delay(aws: Clients) -> None:
+    """On AWS a Submitted job can be stopped; a read must not finish it first."""
+    aws.bucket("quick")
+    source = aws.upload("s3://quick/in.jsonl", jsonl({"modelInput": claude("quick")}))
+    arn = aws.create("quick-job", source, "s3://quick/out")
+    aws.bedrock.stop_model_invocation_job(jobIdentifier=arn)
+    assert aws.get(arn)["status"] == "Stopped"
+
+
+def test_a_bad_page_token_on_motos_own_list_is_a_client_error(aws: Clients) -> None:
+    code, status, _ = error_of(aws.bedrock.list_model_customization_jobs, nextToken="abc")
+    assert status == 400 and code
+
+
 def test_a_completed_job_cannot_be_stopped(aws: Clients) -> None:
     aws.bucket("done")
     source = aws.upload("s3://done/in.jsonl", jsonl({"modelInput": claude("done")}))

@@ -261,7 +261,8 @@ class ModelInvocationJobs(BedrockBackend):
             return page(chosen, lambda job: job.submitted, params)
 
     def stop_model_invocation_job(self, identifier: str) -> None:
-        self._observe_invocation_jobs()
+        """A job not yet finished is stopped, even one a read would have finished by now: on
+        AWS a Submitted job can always be stopped."""
         with self._invocation_job_lock:
             job = self._invocation_job(identifier)
             if job.status in FINAL:
@@ -271,6 +272,7 @@ class ModelInvocationJobs(BedrockBackend):
             job.stop_requested = True
             if job.status != STOPPING:
                 job.move(STOPPING)
+        self._observe_invocation_jobs()
 
 
 class ModelInvocationJobHandlers(OwnedHandlers):

@@ -27,7 +27,7 @@ class OwnedModels(BedrockBackend):
 
     def owned_model(self, arn: str) -> str | None:
         """The foundation-model id a runtime call on this account's resource reaches."""
-        for model in self.custom_models.values():
+        for model in list(self.custom_models.values()):  # moto adds to it without our locks
             if model.model_arn == arn:
                 return model.base_model_arn.rsplit("/", 1)[-1]
         return None

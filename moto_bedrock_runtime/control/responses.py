@@ -9,7 +9,13 @@ from typing import Any
 from moto.bedrock.responses import BedrockResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 
-from ..errors import InternalServerException, error_response, new_request_id, status_for
+from ..errors import (
+    InternalServerException,
+    error_response,
+    modeled_errors,
+    new_request_id,
+    status_for,
+)
 from .custom_models import CustomModelHandlers
 from .evaluation_jobs import EvaluationJobHandlers
 from .exceptions import BedrockError, UnknownOperationException, ValidationException
@@ -59,9 +65,10 @@ class BedrockControlResponse(
             error = InternalServerException("The server encountered an internal error.")
             return error_response(error, service="bedrock", request_id=request_id)
         error_type = out_headers.get("X-Amzn-ErrorType") or out_headers.get("x-amzn-ErrorType")
-        if status >= 400 and error_type:
+        code = error_type.split(":")[0] if error_type else ""
+        if status >= 400 and code in modeled_errors("bedrock"):
             # moto's JsonRESTError answers 400 for every code; AWS uses the modeled status.
-            status = status_for(error_type.split(":")[0], service="bedrock")
+            status = status_for(code, service="bedrock")
         out_headers.pop("status", None)  # moto's internal carrier of the status code
         out_headers.setdefault("x-amzn-RequestId", request_id)
         return status, out_headers, body
