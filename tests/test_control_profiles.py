@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from moto_bedrock_runtime.catalog import ON_DEMAND_UNSUPPORTED, models
 from moto_bedrock_runtime.control.inference_profiles import geographies
+from moto_bedrock_runtime.control.owned_resources import TOO_MANY_TAGS
 
 from .conftest import NO_RETRIES, CliServer, capture_bodies, client_for
 from .test_control_catalog import HAIKU, SONNET_37, check_bedrock, error_of
@@ -307,7 +308,7 @@ def test_too_many_tags(bedrock: Any) -> None:
     assert error_of(info) == (
         "TooManyTagsException",
         400,
-        "Member must have length less than or equal to 50",
+        TOO_MANY_TAGS,
     )
     assert list_all(bedrock, typeEquals="APPLICATION") == []
 

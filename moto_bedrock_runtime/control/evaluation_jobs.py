@@ -21,10 +21,10 @@ from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import Response, iso
 from .owned_resources import (
-    MAX_TAGS,
     OwnedHandlers,
     Progress,
     bedrock_arn,
+    check_tag_count,
     created_between,
     moment,
     page,
@@ -42,10 +42,6 @@ NOT_STOPPABLE = "The evaluation job {arn} is {status}; only an InProgress job ca
 NOT_DELETABLE = "Only evaluation jobs that are Completed, Failed or Stopped can be deleted."
 NEEDS_MODELS = "A ModelEvaluation job needs inferenceConfig.models."
 NEEDS_RAG = "A RagEvaluation job needs inferenceConfig.ragConfigs."
-TOO_MANY_TAGS = (
-    "1 validation error detected: Value at 'jobTags' failed to satisfy constraint: Member must "
-    f"have length less than or equal to {MAX_TAGS}"
-)
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -247,8 +243,7 @@ class EvaluationJobs(BedrockBackend):
         if application_type == RAG_EVALUATION and "ragConfigs" not in inference:
             raise ValidationException(NEEDS_RAG)
         tags = params.get("jobTags") or []
-        if len(tags) > MAX_TAGS:
-            raise ValidationException(TOO_MANY_TAGS)
+        check_tag_count(tags)
         at = moment()
         job = EvaluationJob(
             arn=bedrock_arn(self.region_name, self.account_id, f"evaluation-job/{resource_id()}"),

@@ -14,9 +14,7 @@ import base64
 import binascii
 import itertools
 import json
-import random
 import re
-import string
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,18 +29,18 @@ from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import ControlHandlers, Response, iso, now
 from .foundation_models import foundation_model_arn
+from .owned_resources import check_tag_count, resource_id
+from .tagging import moto_tags
 
 SYSTEM = "SYSTEM_DEFINED"
 APPLICATION = "APPLICATION"
 DEFAULT_MAX_RESULTS = 1000
-TAG_LIMIT = 50
 PROFILE_NOT_FOUND = "The inference profile {identifier} was not found."
 
 _PROFILE_ARN = re.compile(
     r"^arn:[a-z-]+:bedrock:(?P<region>[a-z0-9-]*):(?P<account>\d*):"
     r"(?P<kind>application-inference-profile|inference-profile|foundation-model)/(?P<id>.+)$"
 )
-_ID_CHARS = string.ascii_lowercase + string.digits
 
 
 @dataclass(frozen=True)
@@ -270,12 +268,8 @@ class InferenceProfiles(BedrockBackend):
                     f"An inference profile with the name {name} already exists.",
                     code="ConflictException",
                 )
-            if len(tags) > TAG_LIMIT:
-                raise BedrockError(
-                    f"Member must have length less than or equal to {TAG_LIMIT}",
-                    code="TooManyTagsException",
-                )
-            profile_id = "".join(random.choices(_ID_CHARS, k=12))
+            check_tag_count(tags)
+            profile_id = resource_id()
             partition = get_partition(self.region_name)
             arn = (
                 f"arn:{partition}:bedrock:{self.region_name}:{self.account_id}:"
@@ -294,9 +288,7 @@ class InferenceProfiles(BedrockBackend):
             if client_token is not None:
                 self._profile_tokens[client_token] = arn
             if tags:
-                self.tagger.tag_resource(
-                    arn, [{"Key": tag["key"], "Value": tag["value"]} for tag in tags]
-                )
+                self.tagger.tag_resource(arn, moto_tags(tags))
         return profile
 
     def delete_inference_profile(self, identifier: str) -> None:

@@ -28,7 +28,11 @@ from .common import ControlHandlers, Response, now
 T = TypeVar("T")
 
 MAX_TAGS = 50
-TOO_MANY_TAGS = "Member must have length less than or equal to 50"
+TOO_MANY_TAGS = (
+    f"The request contains more tags than can be associated with a resource ({MAX_TAGS} tags per "
+    "resource). The maximum number of tags includes both existing tags and those included in "
+    "your current request."
+)
 INVALID_TOKEN = "The provided pagination token is invalid."
 
 
@@ -78,10 +82,12 @@ class Progress:
         return False
 
 
-def check_tag_count(*tag_lists: list[dict[str, str]] | None) -> None:
-    """Before anything is stored: moto's tagger allows 50 tags a resource, as AWS does."""
+def check_tag_count(*tag_lists: list[dict[str, str]] | None, arn: str | None = None) -> None:
+    """Before anything is stored: at most 50 tags a resource, as AWS allows (the one check
+    every create and TagResource use)."""
     if any(len(tags or []) > MAX_TAGS for tags in tag_lists):
-        raise BedrockError(TOO_MANY_TAGS, code="TooManyTagsException")
+        extra = {"resourceName": arn} if arn else {}
+        raise BedrockError(TOO_MANY_TAGS, code="TooManyTagsException", **extra)
 
 
 def created_between(params: dict[str, Any], after: str, before: str) -> Callable[[datetime], bool]:

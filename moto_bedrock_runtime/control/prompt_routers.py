@@ -29,8 +29,15 @@ from moto.bedrock.models import BedrockBackend
 from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import Response, iso
-from .owned_resources import MAX_TAGS, OwnedHandlers, bedrock_arn, moment, page, resource_id
-from .tagging import TOO_MANY_TAGS, moto_tags
+from .owned_resources import (
+    OwnedHandlers,
+    bedrock_arn,
+    check_tag_count,
+    moment,
+    page,
+    resource_id,
+)
+from .tagging import moto_tags
 
 DEFAULT, CUSTOM = "default", "custom"
 NOT_FOUND = "The prompt router {arn} was not found."
@@ -248,8 +255,7 @@ class PromptRouters(BedrockBackend):
             if any(r.name == name for r in self.prompt_routers.values()):
                 raise BedrockError(NAME_TAKEN.format(name=name), code="ConflictException")
             arn = bedrock_arn(self.region_name, self.account_id, f"prompt-router/{resource_id()}")
-            if len(tags) > MAX_TAGS:
-                raise BedrockError(TOO_MANY_TAGS, code="TooManyTagsException", resourceName=arn)
+            check_tag_count(tags, arn=arn)
             router = PromptRouter(
                 arn=arn,
                 name=name,

@@ -24,16 +24,11 @@ from moto.bedrock.models import BedrockBackend
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from ..request_shapes import ShapeError, input_shape, parse_body
 from .common import ControlHandlers, Response
-from .owned_resources import MAX_TAGS
+from .owned_resources import MAX_TAGS, TOO_MANY_TAGS
 
 NOT_FOUND = (
     "The specified resource Amazon Resource Name (ARN) was not found. Check the Amazon Resource "
     "Name (ARN) and try your request again."
-)
-TOO_MANY_TAGS = (
-    f"The request contains more tags than can be associated with a resource ({MAX_TAGS} tags per "
-    "resource). The maximum number of tags includes both existing tags and those included in "
-    "your current request."
 )
 
 
