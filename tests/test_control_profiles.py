@@ -313,6 +313,15 @@ def test_too_many_tags(bedrock: Any) -> None:
     assert list_all(bedrock, typeEquals="APPLICATION") == []
 
 
+def test_a_token_reused_for_another_request_is_a_conflict(bedrock: Any) -> None:
+    from moto_bedrock_runtime.control.owned_resources import TOKEN_REUSED
+
+    create(bedrock, "first", fm_arn(HAIKU), clientRequestToken="token-2")
+    with pytest.raises(ClientError) as info:
+        create(bedrock, "second", fm_arn(HAIKU), clientRequestToken="token-2")
+    assert error_of(info) == ("ConflictException", 400, TOKEN_REUSED.format(token="token-2"))
+
+
 def test_names_are_unique_and_tokens_idempotent(bedrock: Any) -> None:
     arn = create(bedrock, "shared-name", fm_arn(HAIKU), clientRequestToken="token-1")
     assert create(bedrock, "shared-name", fm_arn(HAIKU), clientRequestToken="token-1") == arn

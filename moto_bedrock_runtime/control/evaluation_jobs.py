@@ -21,6 +21,7 @@ from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import Response, iso
 from .owned_resources import (
+    ClientTokens,
     OwnedHandlers,
     Progress,
     bedrock_arn,
@@ -199,7 +200,7 @@ class EvaluationJobs(BedrockBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.evaluation_jobs: dict[str, EvaluationJob] = {}
-        self._evaluation_tokens: dict[str, str] = {}
+        self._evaluation_tokens = ClientTokens()
         self._evaluation_lock = threading.RLock()
 
     def _settle_evaluations(self) -> None:
@@ -210,9 +211,7 @@ class EvaluationJobs(BedrockBackend):
             job.modified = moment()
             if job.status == DELETED:
                 del self.evaluation_jobs[arn]
-                self._evaluation_tokens = {
-                    t: a for t, a in self._evaluation_tokens.items() if a != arn
-                }
+                self._evaluation_tokens.forget(arn)
                 self.tagger.delete_all_tags_for_resource(arn)
 
     def _job(self, arn: str) -> EvaluationJob:
@@ -261,14 +260,15 @@ class EvaluationJobs(BedrockBackend):
         for identifier in [*job.bedrock_models(), *job.judges(), *job.custom_metric_judges()]:
             self._check_model(identifier)
         token = params.get("clientRequestToken")
+        request = {k: v for k, v in params.items() if k != "clientRequestToken"}
         with self._evaluation_lock:
-            if token is not None and token in self._evaluation_tokens:
-                return self.evaluation_jobs[self._evaluation_tokens[token]]
+            known = self._evaluation_tokens.replay(token, request)
+            if known in self.evaluation_jobs:
+                return self.evaluation_jobs[known]
             if any(other.name == job.name for other in self.evaluation_jobs.values()):
                 raise BedrockError(NAME_TAKEN.format(name=job.name), code="ConflictException")
             self.evaluation_jobs[job.arn] = job
-            if token is not None:
-                self._evaluation_tokens[token] = job.arn
+            self._evaluation_tokens.remember(token, request, job.arn)
             if tags:
                 self.tagger.tag_resource(job.arn, moto_tags(tags))
         return job

@@ -29,7 +29,7 @@ from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import ControlHandlers, Response, iso, now
 from .foundation_models import foundation_model_arn
-from .owned_resources import check_tag_count, resource_id
+from .owned_resources import ClientTokens, check_tag_count, resource_id
 from .tagging import moto_tags
 
 SYSTEM = "SYSTEM_DEFINED"
@@ -154,7 +154,7 @@ class InferenceProfiles(BedrockBackend):
         super().__init__(region_name, account_id)
         self._profile_lock = threading.RLock()
         self.application_profiles: dict[str, ApplicationProfile] = {}
-        self._profile_tokens: dict[str, str] = {}
+        self._profile_tokens = ClientTokens()
         self._profile_sequence = itertools.count()
 
     # system profiles
@@ -260,9 +260,11 @@ class InferenceProfiles(BedrockBackend):
     ) -> ApplicationProfile:
         model_id, model_arns = self._source(copy_from)
         tags = tags or []
+        request = {"name": name, "from": copy_from, "description": description, "tags": tags}
         with self._profile_lock:
-            if client_token is not None and client_token in self._profile_tokens:
-                return self.application_profiles[self._profile_tokens[client_token]]
+            known = self._profile_tokens.replay(client_token, request)
+            if known in self.application_profiles:
+                return self.application_profiles[known]
             if any(p.name == name for p in self.application_profiles.values()):
                 raise BedrockError(
                     f"An inference profile with the name {name} already exists.",
@@ -285,8 +287,7 @@ class InferenceProfiles(BedrockBackend):
                 description=description,
             )
             self.application_profiles[arn] = profile
-            if client_token is not None:
-                self._profile_tokens[client_token] = arn
+            self._profile_tokens.remember(client_token, request, arn)
             if tags:
                 self.tagger.tag_resource(arn, moto_tags(tags))
         return profile
@@ -302,9 +303,7 @@ class InferenceProfiles(BedrockBackend):
                     )
                 raise ResourceNotFoundException(PROFILE_NOT_FOUND.format(identifier=identifier))
             del self.application_profiles[profile.arn]
-            self._profile_tokens = {
-                token: arn for token, arn in self._profile_tokens.items() if arn != profile.arn
-            }
+            self._profile_tokens.forget(profile.arn)
             self.tagger.delete_all_tags_for_resource(profile.arn)
 
     # hooks into moto's tagging and the runtime

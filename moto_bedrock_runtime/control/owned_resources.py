@@ -14,6 +14,7 @@ transitional status for that long, so a test can watch a polling loop wait.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -80,6 +81,39 @@ class Progress:
             self.status = self.final
             return True
         return False
+
+
+TOKEN_REUSED = (
+    "The client request token {token} was already used for a request with different parameters."
+)
+
+
+class ClientTokens:
+    """clientRequestToken → (fingerprint of the request, ARN made): a retried create returns
+    what the first one made, and the token reused for a different request is a conflict, as
+    AWS's idempotent creates answer. The caller holds its own lock."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, str]] = {}
+
+    @staticmethod
+    def _fingerprint(request: dict[str, Any]) -> str:
+        return json.dumps(request, sort_keys=True, default=str)
+
+    def replay(self, token: str | None, request: dict[str, Any]) -> str | None:
+        if not token or token not in self._seen:
+            return None
+        fingerprint, arn = self._seen[token]
+        if fingerprint != self._fingerprint(request):
+            raise BedrockError(TOKEN_REUSED.format(token=token), code="ConflictException")
+        return arn
+
+    def remember(self, token: str | None, request: dict[str, Any], arn: str) -> None:
+        if token:
+            self._seen[token] = (self._fingerprint(request), arn)
+
+    def forget(self, arn: str) -> None:
+        self._seen = {token: seen for token, seen in self._seen.items() if seen[1] != arn}
 
 
 def check_tag_count(*tag_lists: list[dict[str, str]] | None, arn: str | None = None) -> None:

@@ -30,6 +30,7 @@ from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from .common import Response, iso
 from .owned_resources import (
+    ClientTokens,
     OwnedHandlers,
     bedrock_arn,
     check_tag_count,
@@ -148,7 +149,7 @@ class PromptRouters(BedrockBackend):
         super().__init__(region_name, account_id)
         self._router_lock = threading.RLock()
         self.prompt_routers: dict[str, PromptRouter] = {}
-        self._router_tokens: dict[str, str] = {}
+        self._router_tokens = ClientTokens()
 
     # default routers
 
@@ -249,9 +250,18 @@ class PromptRouters(BedrockBackend):
         if len(providers) > 1:
             raise ValidationException(MIXED_FAMILIES)
         tags = tags or []
+        request = {
+            "name": name,
+            "models": models,
+            "fallback": fallback_model,
+            "quality": quality_difference,
+            "description": description,
+            "tags": tags,
+        }
         with self._router_lock:
-            if client_token is not None and client_token in self._router_tokens:
-                return self.prompt_routers[self._router_tokens[client_token]]
+            known = self._router_tokens.replay(client_token, request)
+            if known in self.prompt_routers:
+                return self.prompt_routers[known]
             if any(r.name == name for r in self.prompt_routers.values()):
                 raise BedrockError(NAME_TAKEN.format(name=name), code="ConflictException")
             arn = bedrock_arn(self.region_name, self.account_id, f"prompt-router/{resource_id()}")
@@ -267,8 +277,7 @@ class PromptRouters(BedrockBackend):
                 description=description,
             )
             self.prompt_routers[arn] = router
-            if client_token is not None:
-                self._router_tokens[client_token] = arn
+            self._router_tokens.remember(client_token, request, arn)
             if tags:
                 self.tagger.tag_resource(arn, moto_tags(tags))
         return router
@@ -280,7 +289,7 @@ class PromptRouters(BedrockBackend):
                 if self._router(arn) is not None:
                     raise ValidationException(DEFAULT_NOT_DELETABLE)
                 raise ResourceNotFoundException(NOT_FOUND.format(arn=arn))
-            self._router_tokens = {t: a for t, a in self._router_tokens.items() if a != arn}
+            self._router_tokens.forget(arn)
             self.tagger.delete_all_tags_for_resource(arn)
 
     # hooks into tagging and the runtime
