@@ -35,10 +35,15 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.moto_api._internal import mock_random
-from moto.utilities.utils import get_partition
-
 from . import catalog
+from .moto_services import (
+    MissingBucket,
+    caller_arn,
+    logs_backend,
+    logs_not_found,
+    mock_random,
+    s3_backend,
+)
 
 log = logging.getLogger("moto_bedrock_runtime.invocation_logging")
 
@@ -82,11 +87,7 @@ def _configuration(account_id: str, region: str) -> dict[str, Any] | None:
 
 
 def _identity(record: dict[str, Any], access_key: str) -> str:
-    from moto.sts.models import sts_backends
-
-    region = record["region"]
-    sts = sts_backends[record["account_id"]][get_partition(region)]
-    return sts.get_caller_identity(access_key, region)[1]
+    return caller_arn(record["account_id"], record["region"], access_key)
 
 
 def log_record(
@@ -195,16 +196,13 @@ def _to_cloudwatch(entry: dict[str, Any], config: dict[str, Any], started: datet
     group = (config.get("cloudWatchConfig") or {}).get("logGroupName")
     if not group:
         return
-    from moto.logs.exceptions import ResourceNotFoundException
-    from moto.logs.models import logs_backends
-
-    logs = logs_backends[entry["accountId"]][entry["region"]]
+    logs = logs_backend(entry["accountId"], entry["region"])
     message = json.dumps(entry, ensure_ascii=False)
     event = {"timestamp": int(started.timestamp() * 1000), "message": message}
     try:
         logs.ensure_log_stream(group, LOG_STREAM)
         logs.put_log_events(group, LOG_STREAM, [event])
-    except ResourceNotFoundException:
+    except logs_not_found():
         log.warning("model invocation logging: log group %s does not exist", group)
 
 
@@ -213,10 +211,7 @@ def _to_s3(entry: dict[str, Any], config: dict[str, Any], started: datetime) -> 
     bucket = settings.get("bucketName")
     if not bucket:
         return
-    from moto.s3.exceptions import MissingBucket
-    from moto.s3.models import s3_backends
-
-    s3 = s3_backends[entry["accountId"]][get_partition(entry["region"])]
+    s3 = s3_backend(entry["accountId"], entry["region"])
     stamp = started.strftime("%Y%m%dT%H%M%S%f")[:-3]
     name = f"{stamp}Z_{mock_random.get_random_hex(16)}.json.gz"
     parts = [

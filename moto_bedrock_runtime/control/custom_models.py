@@ -36,14 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.bedrock.exceptions import ResourceNotFoundException as MotoNotFound
 from moto.bedrock.models import BedrockBackend, CustomModel
-from moto.s3.exceptions import MissingBucket
-from moto.s3.models import s3_backends
-from moto.utilities.utils import get_partition
 
 from ..controls import NOT_READY
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
+from ..moto_services import BedrockNotFound as MotoNotFound
+from ..moto_services import MissingBucket, get_partition, s3_backends
 from .common import Response, iso
 from .owned_resources import (
     OwnedHandlers,

@@ -14,11 +14,11 @@ import threading
 from typing import Any
 
 from moto.bedrock.models import BedrockBackend
-from moto.utilities.utils import get_partition
 
 from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from ..ids import digest
+from ..moto_services import get_partition
 from .common import ControlHandlers, Response
 
 # Providers whose models are served by AWS itself: no Marketplace agreement is needed.

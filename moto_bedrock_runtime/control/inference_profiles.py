@@ -23,10 +23,10 @@ from importlib import resources
 from typing import Any
 
 from moto.bedrock.models import BedrockBackend
-from moto.utilities.utils import get_partition
 
 from .. import catalog
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
+from ..moto_services import get_partition
 from .common import ControlHandlers, Response, iso, now
 from .foundation_models import foundation_model_arn
 from .owned_resources import ClientTokens, check_tag_count, resource_id

@@ -19,11 +19,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from moto.moto_api._internal import mock_random
-from moto.utilities.utils import get_partition
-
 from ..config import provisioning_seconds
 from ..errors import BedrockError, ValidationException
+from ..moto_services import get_partition, mock_random
 from .common import ControlHandlers, Response, now
 
 T = TypeVar("T")

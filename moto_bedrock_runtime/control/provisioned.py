@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from moto.bedrock.exceptions import ResourceNotFoundException as MotoNotFound
 from moto.bedrock.models import BedrockBackend
 
 from .. import catalog
 from ..controls import NOT_READY
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
+from ..moto_services import BedrockNotFound as MotoNotFound
 from .common import Response, iso
 from .owned_resources import (
     OwnedHandlers,

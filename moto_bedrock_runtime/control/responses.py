@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from moto.bedrock.responses import BedrockResponse
-from moto.core.utils import camelcase_to_underscores, method_names_from_class
 
 from ..errors import (
     InternalServerException,
@@ -16,6 +15,7 @@ from ..errors import (
     new_request_id,
     status_for,
 )
+from ..moto_services import camelcase_to_underscores, method_names_from_class
 from .custom_models import CustomModelHandlers
 from .evaluation_jobs import EvaluationJobHandlers
 from .exceptions import BedrockError, UnknownOperationException, ValidationException

@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from moto.s3.exceptions import MissingBucket
-from moto.s3.models import S3Backend, s3_backends
-from moto.utilities.utils import get_partition
+from ..moto_services import MissingBucket, S3Backend, get_partition, s3_backends
 
 _S3_URI = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<key>.*)$")
 NO_BUCKET = "The S3 bucket {bucket} does not exist."

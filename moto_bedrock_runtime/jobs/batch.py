@@ -30,9 +30,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.moto_api._internal import mock_random
-
 from ..errors import BedrockError, InternalServerException, status_for
+from ..moto_services import mock_random
 from . import S3Location, S3LocationError, S3Store
 
 log = logging.getLogger("moto_bedrock_runtime.jobs")

@@ -1,0 +1,62 @@
+"""Everything this package takes from moto beyond its service-extension classes.
+
+Subclassing moto's BaseBackend / BaseResponse / BedrockBackend and patching moto at activation
+(plugin.py) are the extension points; this module is the rest: other services' stores that
+jobs and invocation logging read and write (S3, CloudWatch Logs, STS), their "not found"
+exceptions, moto's seedable random source and its partition helper. One module, so a moto
+upgrade that moves any of them changes one file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
+from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.moto_api._internal import mock_random
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import S3Backend, s3_backends
+from moto.utilities.utils import get_partition
+
+__all__ = [
+    "BedrockNotFound",
+    "MissingBucket",
+    "S3Backend",
+    "caller_arn",
+    "camelcase_to_underscores",
+    "get_partition",
+    "logs_backend",
+    "logs_not_found",
+    "method_names_from_class",
+    "mock_random",
+    "s3_backend",
+    "s3_backends",
+]
+
+
+def s3_backend(account_id: str, region: str) -> S3Backend:
+    """moto's S3 store of an account (buckets are per partition, not per region)."""
+    return s3_backends[account_id][get_partition(region)]
+
+
+def logs_backend(account_id: str, region: str) -> Any:
+    """moto's CloudWatch Logs store of an account and region (imported when first needed)."""
+    from moto.logs.models import logs_backends
+
+    return logs_backends[account_id][region]
+
+
+def logs_not_found() -> type[Exception]:
+    """The exception moto's Logs store raises for a missing log group."""
+    from moto.logs.exceptions import ResourceNotFoundException
+
+    return ResourceNotFoundException
+
+
+def caller_arn(account_id: str, region: str, access_key: str) -> str:
+    """The identity ARN moto's STS gives an access key, as invocation logs record it."""
+    from moto.sts.models import sts_backends
+
+    return sts_backends[account_id][get_partition(region)].get_caller_identity(access_key, region)[
+        1
+    ]
