@@ -45,6 +45,8 @@ UNSUPPORTED_CONTENT_TYPE = "The provided Content Type is invalid or not supporte
 UNSUPPORTED_ACCEPT = "The provided Accept Type is invalid or not supported for this model"
 NO_STREAMING = "The model is unsupported for streaming."
 INPUT_TOO_LONG = "Input is too long for requested model."
+NO_TOKEN_COUNTING = "The provided model doesn't support counting tokens."
+COUNT_TOKENS_INPUT = "The input must contain exactly one of invokeModel or converse."
 JSON_TYPES = ("application/json", "*/*", "")
 
 
@@ -165,6 +167,33 @@ class BedrockRuntimeBackend(BaseBackend):
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
         engine, _ = self._engine("ConverseStream", request, record)
         return converse.stream_events(body, engine.stream(request), elapsed, request.model)
+
+    def count_tokens(self, model_id: str, raw_body: bytes) -> dict[str, int]:
+        """What an InvokeModel or Converse request with this input would report as input
+        tokens. Only bare ids or foundation-model ARNs of models that count tokens qualify."""
+        body = shaped_body("CountTokens", raw_body)
+        base = model_id.rsplit("foundation-model/", 1)[-1]
+        model = catalog.models().get(base)
+        if model is None:
+            self.resolve(model_id)  # Bedrock's own error for an id it does not know
+            raise ValidationException(NO_TOKEN_COUNTING)
+        if not model.supports("countTokens"):
+            raise ValidationException(NO_TOKEN_COUNTING)
+        resolved = ResolvedModel(requested=model_id, model=model)
+        source = body["input"]
+        if "invokeModel" in source:
+            codec = vendors.codec_for(model)
+            try:
+                native = json.loads(source["invokeModel"]["body"])
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ValidationException(MALFORMED_BODY) from exc
+            validate_body(codec.schema, native)
+            request = codec.request(native, resolved)
+        elif "converse" in source:
+            request = converse.to_chat_request(resolved, source["converse"], streaming=False)
+        else:
+            raise ValidationException(COUNT_TOKENS_INPUT)
+        return {"inputTokens": request_tokens(request)}
 
     def _native(
         self,

@@ -201,6 +201,13 @@ class BedrockRuntimeResponse(BaseResponse):
         body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
         return 200, {"Content-Type": "application/json"}, body
 
+    def _op_CountTokens(
+        self, model_id: str, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        result = self.backend.count_tokens(model_id, self._raw_body())
+        record["response"] = result
+        return 200, {"Content-Type": "application/json"}, json.dumps(result)
+
     def _op_InvokeModel(
         self, model_id: str, record: dict[str, Any]
     ) -> tuple[int, dict[str, str], bytes]:
