@@ -81,7 +81,14 @@ class Usage:
 
     @property
     def total_tokens(self) -> int:
-        return self.input_tokens + self.output_tokens
+        """Every token the call processed: fresh input, output, and cached input read or
+        written (Converse's totalTokens)."""
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_input_tokens
+            + self.cache_write_input_tokens
+        )
 
 
 @dataclass

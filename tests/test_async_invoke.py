@@ -216,12 +216,12 @@ def test_declared_errors_and_faults_fail_an_invocation(aws: Clients) -> None:
 def test_it_stays_in_progress_until_the_delay_has_passed(
     aws: Clients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(PROVISIONING_SECONDS, "0.5")
+    monkeypatch.setenv(PROVISIONING_SECONDS, "2")
     arn = aws.start(LUMA, {"prompt": "slow"}, "s3://media/slow")
     got = aws.get(arn)
     assert got["status"] == "InProgress" and "endTime" not in got
     assert aws.s3.list_objects_v2(Bucket="media").get("KeyCount") == 0
-    time.sleep(0.55)
+    time.sleep(2.1)
     assert aws.get(arn)["status"] == "Completed"
 
 

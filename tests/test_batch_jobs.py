@@ -358,7 +358,7 @@ def test_unusable_locations_fail_the_job(
 
 
 def test_statuses_move_one_step_per_delay(aws: Clients, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(PROVISIONING_SECONDS, "0.5")
+    monkeypatch.setenv(PROVISIONING_SECONDS, "1.5")
     aws.bucket("slow")
     source = aws.upload("s3://slow/in.jsonl", jsonl({"recordId": "S", "modelInput": claude("s")}))
     arn = aws.create("slow-job", source, "s3://slow/out")

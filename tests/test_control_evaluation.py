@@ -275,7 +275,7 @@ def test_list_pages(clients: Clients) -> None:
 def test_status_transitions_as_reads_observe_them(
     clients: Clients, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(PROVISIONING_SECONDS, "0.5")
+    monkeypatch.setenv(PROVISIONING_SECONDS, "2")
     arn = clients.create("slow")
     assert clients.get(arn)["status"] == "InProgress"
     response = clients.bedrock.stop_evaluation_job(jobIdentifier=arn)
@@ -289,7 +289,7 @@ def test_status_transitions_as_reads_observe_them(
         400,
         f"The evaluation job {arn} is Stopping; only an InProgress job can be stopped.",
     )
-    time.sleep(0.6)
+    time.sleep(2.1)
     job = clients.get(arn)
     assert job["status"] == "Stopped" and job["lastModifiedTime"] > job["creationTime"]
 
@@ -299,7 +299,7 @@ def test_status_transitions_as_reads_observe_them(
     ]
     assert clients.get(arn)["status"] == "Deleting"
     assert clients.names(statusEquals="Deleting") == ["slow"]
-    time.sleep(0.6)
+    time.sleep(2.1)
     with pytest.raises(ClientError) as excinfo:
         clients.get(arn)
     assert error_of(excinfo) == (

@@ -25,6 +25,7 @@ from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
 from ..jobs.async_invoke import AsyncInvokes
 from ..neutral import ChatRequest, EmbedRequest, Usage, neutral_json
+from ..prompt_cache import PromptCache
 from ..request_shapes import ShapeError, input_shape, parse_body
 from ..tokens import request_tokens
 from ..vendors.common import METRICS_KEY
@@ -104,6 +105,7 @@ class BedrockRuntimeBackend(BaseBackend):
     def __init__(self, region_name: str, account_id: str) -> None:
         super().__init__(region_name, account_id)
         self.controls = Controls()
+        self.prompt_cache = PromptCache()
         self.async_invokes = AsyncInvokes(self)
 
     def resolve(self, model_id: str) -> ResolvedModel:
@@ -157,7 +159,9 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("Converse", model_id, raw_body)
         engine, _ = self._engine("Converse", request, record)
-        return converse.response(body, engine.reply(request), elapsed(), request.model)
+        reply = engine.reply(request)
+        reply.usage = self.prompt_cache.usage(request, reply.usage)
+        return converse.response(body, reply, elapsed(), request.model)
 
     def converse_stream(
         self, model_id: str, raw_body: bytes, record: dict[str, Any]
@@ -166,7 +170,8 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
         engine, _ = self._engine("ConverseStream", request, record)
-        return converse.stream_events(body, engine.stream(request), elapsed, request.model)
+        events = self.prompt_cache.stream(request, engine.stream(request))
+        return converse.stream_events(body, events, elapsed, request.model)
 
     def count_tokens(self, model_id: str, raw_body: bytes) -> dict[str, int]:
         """What an InvokeModel or Converse request with this input would report as input
@@ -243,6 +248,7 @@ class BedrockRuntimeBackend(BaseBackend):
             )
         elif codec.kind == "chat":
             reply = engine.reply(request)
+            reply.usage = self.prompt_cache.usage(request, reply.usage)
             native = codec.response(reply, request, body)
             counts = (reply.usage.input_tokens, reply.usage.output_tokens)
         elif codec.kind == "embed":
@@ -274,17 +280,22 @@ class BedrockRuntimeBackend(BaseBackend):
         first_byte: list[int] = []
 
         def metrics(usage: Usage) -> dict[str, int]:
-            return {
+            counts = {
                 "inputTokenCount": usage.input_tokens,
                 "outputTokenCount": usage.output_tokens,
                 "invocationLatency": elapsed(),
                 "firstByteLatency": first_byte[0] if first_byte else elapsed(),
             }
+            if usage.cache_read_input_tokens or usage.cache_write_input_tokens:
+                counts["cacheReadInputTokenCount"] = usage.cache_read_input_tokens
+                counts["cacheWriteInputTokenCount"] = usage.cache_write_input_tokens
+            return counts
 
         if rule is not None and "chunks" in rule.respond:
             native = _declared_chunks(rule.respond, request, metrics)
         else:
-            native = codec.stream(engine.stream(request), request, body, metrics)
+            events = self.prompt_cache.stream(request, engine.stream(request))
+            native = codec.stream(events, request, body, metrics)
 
         def chunks() -> Iterator[tuple[str, dict[str, Any]]]:
             for chunk in native:

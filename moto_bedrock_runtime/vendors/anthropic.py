@@ -27,6 +27,7 @@ from ..neutral import (
     TextDelta,
     Tool,
     ToolInputDelta,
+    Usage,
 )
 from . import Body, Metrics, register
 from .common import METRICS_KEY, check_max, decode_base64, prompt_messages, text_deltas, text_of
@@ -232,10 +233,7 @@ class AnthropicMessages:
             "content": [_anthropic_block(block) for block in reply.content],
             "stop_reason": reply.stop_reason if reply.stop_reason in _STOP_REASONS else "end_turn",
             "stop_sequence": reply.stop_sequence,
-            "usage": {
-                "input_tokens": reply.usage.input_tokens,
-                "output_tokens": reply.usage.output_tokens,
-            },
+            "usage": _usage(reply.usage),
         }
 
     def stream(
@@ -289,6 +287,15 @@ def _stream_chunks(event: StreamEvent, metrics: Metrics) -> Iterator[Body]:
             "usage": {"output_tokens": event.usage.output_tokens},
         }
         yield {"type": "message_stop", METRICS_KEY: metrics(event.usage)}
+
+
+def _usage(usage: Usage) -> dict[str, int]:
+    """Claude's usage object; the cache counts appear once prompt caching is in play."""
+    out = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    if usage.cache_read_input_tokens or usage.cache_write_input_tokens:
+        out["cache_creation_input_tokens"] = usage.cache_write_input_tokens
+        out["cache_read_input_tokens"] = usage.cache_read_input_tokens
+    return out
 
 
 def _delta(index: int, delta: dict[str, Any]) -> Body:
