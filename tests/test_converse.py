@@ -335,7 +335,10 @@ def test_every_content_block_type_is_accepted(runtime: Any) -> None:
     assert response["stopReason"] == "end_turn"
     assert response["performanceConfig"] == {"latency": "standard"}
     assert response["serviceTier"] == {"type": "default"}
-    assert response["usage"]["inputTokens"] > 1600  # the image counts
+    usage = response["usage"]
+    # The image counts, and everything before the last cache point is written to the cache.
+    assert usage["inputTokens"] + usage["cacheWriteInputTokens"] > 1600
+    assert usage["cacheWriteInputTokens"] > 1600 and usage["cacheReadInputTokens"] == 0
 
 
 @pytest.mark.parametrize(
