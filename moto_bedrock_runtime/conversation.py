@@ -6,11 +6,21 @@ here, so the two report the same problems in the same words.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
 
 from .errors import ValidationException
-from .neutral import Tool
+from .neutral import (
+    BlockStart,
+    BlockStop,
+    ReasoningDelta,
+    SignatureDelta,
+    StreamEvent,
+    TextDelta,
+    Tool,
+    ToolInputDelta,
+)
 
 MUST_START_WITH_USER = (
     "A conversation must start with a user message. Try again with a conversation that starts "
@@ -136,3 +146,29 @@ def tool_config(config: dict[str, Any] | None) -> tuple[list[Tool], str | None, 
             raise ValidationException(UNKNOWN_FORCED_TOOL.format(name=name))
         return tools, "tool", name
     return tools, next(iter(choice), "auto"), None
+
+
+def block_event(
+    event: StreamEvent, tool_use_id: Callable[[str], str] = lambda given: given
+) -> tuple[str, dict[str, Any]] | None:
+    """The Converse-shaped stream event (name, payload) for a neutral block event, which
+    ConverseStream and Nova's native chunks share; None for events outside a block. Text
+    blocks open with their first delta: only tool uses get a contentBlockStart."""
+    if isinstance(event, BlockStart):
+        if event.kind != "toolUse":
+            return None
+        start = {"toolUse": {"toolUseId": tool_use_id(event.tool_use_id or ""), "name": event.name}}
+        return "contentBlockStart", {"contentBlockIndex": event.index, "start": start}
+    if isinstance(event, BlockStop):
+        return "contentBlockStop", {"contentBlockIndex": event.index}
+    if isinstance(event, TextDelta):
+        delta: dict[str, Any] = {"text": event.text}
+    elif isinstance(event, ToolInputDelta):
+        delta = {"toolUse": {"input": event.partial_json}}
+    elif isinstance(event, ReasoningDelta):
+        delta = {"reasoningContent": {"text": event.text}}
+    elif isinstance(event, SignatureDelta):
+        delta = {"reasoningContent": {"signature": event.signature}}
+    else:
+        return None
+    return "contentBlockDelta", {"contentBlockIndex": event.index, "delta": delta}

@@ -13,22 +13,16 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .catalog import ResolvedModel
-from .conversation import check_conversation, tool_config
+from .conversation import block_event, check_conversation, tool_config
 from .errors import ValidationException
 from .neutral import (
-    BlockStart,
-    BlockStop,
     ChatRequest,
     ContentBlock,
     Message,
     MessageStop,
     Reasoning,
-    ReasoningDelta,
     Reply,
-    SignatureDelta,
     StreamEvent,
-    TextDelta,
-    ToolInputDelta,
     Usage,
 )
 from .vendors.anthropic import thinking_request
@@ -235,20 +229,9 @@ def stream_events(
     `resolved` is the request's model, for metadata.trace."""
     yield "messageStart", {"role": "assistant"}
     for event in events:
-        if isinstance(event, BlockStart):
-            if event.kind == "toolUse":
-                start = {"toolUse": {"toolUseId": event.tool_use_id, "name": event.name}}
-                yield "contentBlockStart", {"contentBlockIndex": event.index, "start": start}
-        elif isinstance(event, TextDelta):
-            yield _delta(event.index, {"text": event.text})
-        elif isinstance(event, ToolInputDelta):
-            yield _delta(event.index, {"toolUse": {"input": event.partial_json}})
-        elif isinstance(event, ReasoningDelta):
-            yield _delta(event.index, {"reasoningContent": {"text": event.text}})
-        elif isinstance(event, SignatureDelta):
-            yield _delta(event.index, {"reasoningContent": {"signature": event.signature}})
-        elif isinstance(event, BlockStop):
-            yield "contentBlockStop", {"contentBlockIndex": event.index}
+        item = block_event(event)
+        if item is not None:
+            yield item
         elif isinstance(event, MessageStop):
             stop: dict[str, Any] = {"stopReason": event.stop_reason}
             extra = _additional_fields(body, event.stop_sequence)
@@ -261,7 +244,3 @@ def stream_events(
                 metadata["trace"] = trace
             metadata.update(_echoed_settings(body))
             yield "metadata", metadata
-
-
-def _delta(index: int, delta: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return "contentBlockDelta", {"contentBlockIndex": index, "delta": delta}

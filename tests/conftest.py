@@ -21,6 +21,7 @@ import botocore.session
 import pytest
 from botocore.config import Config
 from botocore.eventstream import EventStreamBuffer
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
@@ -188,3 +189,35 @@ def capture_bodies(client: Any) -> list[bytes]:
 
     client.meta.events.register("before-parse", capture)
     return bodies
+
+
+# Errors and pages as a client sees them
+
+
+def error_parts(caught: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    """(code, HTTP status, message) of a caught ClientError."""
+    response = caught.value.response
+    return (
+        response["Error"]["Code"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Message"],
+    )
+
+
+def error_of(call: Any, **params: Any) -> tuple[str, int, str]:
+    """(code, HTTP status, message) of the ClientError `call(**params)` must raise."""
+    with pytest.raises(ClientError) as caught:
+        call(**params)
+    return error_parts(caught)
+
+
+def collect_pages(fetch: Any, key: str, **params: Any) -> list[dict[str, Any]]:
+    """Every item of a paginated List operation; `fetch(**params)` returns one raw page."""
+    found: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = fetch(**params, **({"nextToken": token} if token else {}))
+        found += page[key]
+        token = page.get("nextToken")
+        if token is None:
+            return found

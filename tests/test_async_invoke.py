@@ -15,13 +15,20 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 from moto_bedrock_runtime.testing import BedrockControls
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import (
+    NO_RETRIES,
+    CliServer,
+    capture_bodies,
+    check_output,
+    client_for,
+    collect_pages,
+    error_of,
+)
 
 ACCOUNT = "123456789012"
 REEL = "amazon.nova-reel-v1:1"
@@ -91,15 +98,11 @@ class Clients:
         raise AssertionError(f"{arn} did not finish")
 
     def list_all(self, **params: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        token = None
-        while True:
-            self.runtime.list_async_invokes(**params, **({"nextToken": token} if token else {}))
-            body = self.checked("ListAsyncInvokes")
-            found += body["asyncInvokeSummaries"]
-            token = body.get("nextToken")
-            if token is None:
-                return found
+        return collect_pages(self._page, "asyncInvokeSummaries", **params)
+
+    def _page(self, **params: Any) -> dict[str, Any]:
+        self.runtime.list_async_invokes(**params)
+        return self.checked("ListAsyncInvokes")
 
     def read(self, bucket: str, key: str) -> bytes:
         return self.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
@@ -111,17 +114,6 @@ def aws() -> Iterator[Clients]:
         clients = Clients()
         clients.s3.create_bucket(Bucket="media")
         yield clients
-
-
-def error_of(call: Any, **params: Any) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 def invocation_id(arn: str) -> str:

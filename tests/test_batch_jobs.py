@@ -16,14 +16,21 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 from moto_bedrock_runtime.jobs import batch
 from moto_bedrock_runtime.testing import BedrockControls
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import (
+    NO_RETRIES,
+    CliServer,
+    capture_bodies,
+    check_output,
+    client_for,
+    collect_pages,
+    error_of,
+)
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/BedrockBatch"
@@ -116,17 +123,11 @@ class Clients:
         raise AssertionError(f"job {arn} did not finish: {job}")
 
     def list_all(self, **params: Any) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        token = None
-        while True:
-            self.bedrock.list_model_invocation_jobs(
-                **params, **({"nextToken": token} if token else {})
-            )
-            body = self.checked("ListModelInvocationJobs")
-            found += body["invocationJobSummaries"]
-            token = body.get("nextToken")
-            if token is None:
-                return found
+        return collect_pages(self._page, "invocationJobSummaries", **params)
+
+    def _page(self, **params: Any) -> dict[str, Any]:
+        self.bedrock.list_model_invocation_jobs(**params)
+        return self.checked("ListModelInvocationJobs")
 
     def names(self, **params: Any) -> list[str]:
         return [job["jobName"] for job in self.list_all(**params)]
@@ -136,17 +137,6 @@ class Clients:
 def aws() -> Iterator[Clients]:
     with mock_aws():
         yield Clients()
-
-
-def error_of(call: Any, **params: Any) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    response = caught.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 def out_lines(aws: Clients, uri: str) -> list[dict[str, Any]]:

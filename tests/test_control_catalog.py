@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto_bedrock_runtime.catalog import models
 from moto_bedrock_runtime.request_shapes import ShapeError
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 SONNET_37 = "anthropic.claude-3-7-sonnet-20250219-v1:0"
@@ -51,15 +51,6 @@ def check_bedrock(operation: str, raw: bytes) -> dict[str, Any]:
         ]
         assert not unexpected, unexpected
     return body
-
-
-def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = info.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
 
 
 @pytest.fixture
@@ -188,7 +179,7 @@ def test_bad_filters_are_validation_errors(
 ) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.list_foundation_models(**filters)
-    assert error_of(info) == ("ValidationException", 400, message)
+    assert error_parts(info) == ("ValidationException", 400, message)
 
 
 # GetFoundationModel
@@ -228,14 +219,14 @@ def test_get_unknown_model_is_not_found(bedrock: Any, identifier: str) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.get_foundation_model(modelIdentifier=identifier)
     message = f"The model {identifier} was not found."
-    assert error_of(info) == ("ResourceNotFoundException", 404, message)
+    assert error_parts(info) == ("ResourceNotFoundException", 404, message)
     assert json.loads(bodies[-1]) == {"message": message}
 
 
 def test_get_with_a_malformed_identifier_is_a_validation_error(bedrock: Any) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.get_foundation_model(modelIdentifier="Claude")
-    code, status, message = error_of(info)
+    code, status, message = error_parts(info)
     assert (code, status) == ("ValidationException", 400)
     assert message.startswith(
         "1 validation error detected: Value 'Claude' at 'modelIdentifier' failed to satisfy "
@@ -302,7 +293,7 @@ def test_amazon_models_need_no_agreement(bedrock: Any) -> None:
         }
     with pytest.raises(ClientError) as info:
         bedrock.create_foundation_model_agreement(modelId=TITAN_TEXT, offerToken="anything")
-    assert error_of(info)[:2] == ("ValidationException", 400)
+    assert error_parts(info)[:2] == ("ValidationException", 400)
 
 
 def test_region_availability_follows_the_profiles_a_region_can_call() -> None:
@@ -317,7 +308,7 @@ def test_region_availability_follows_the_profiles_a_region_can_call() -> None:
 def test_agreement_errors(bedrock: Any) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.create_foundation_model_agreement(modelId=HAIKU, offerToken="not-the-token")
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ValidationException",
         400,
         f"The offer token is not valid for model {HAIKU}.",
@@ -326,7 +317,7 @@ def test_agreement_errors(bedrock: Any) -> None:
     bedrock.create_foundation_model_agreement(modelId=HAIKU, offerToken=offer["offerToken"])
     with pytest.raises(ClientError) as info:
         bedrock.create_foundation_model_agreement(modelId=HAIKU, offerToken=offer["offerToken"])
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ConflictException",
         400,
         f"An agreement for model {HAIKU} already exists.",
@@ -334,7 +325,7 @@ def test_agreement_errors(bedrock: Any) -> None:
     bedrock.delete_foundation_model_agreement(modelId=HAIKU)
     with pytest.raises(ClientError) as info:
         bedrock.delete_foundation_model_agreement(modelId=HAIKU)
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ResourceNotFoundException",
         404,
         f"No agreement exists for model {HAIKU}.",
@@ -355,7 +346,7 @@ def test_agreement_errors(bedrock: Any) -> None:
 def test_unknown_models_are_not_found_everywhere(bedrock: Any, call: Any) -> None:
     with pytest.raises(ClientError) as info:
         call(bedrock)
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ResourceNotFoundException",
         404,
         "The model anthropic.claude-9-v1:0 was not found.",
@@ -368,7 +359,7 @@ def test_unknown_models_are_not_found_everywhere(bedrock: Any, call: Any) -> Non
 def test_use_case_form_is_stored(bedrock: Any) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.get_use_case_for_model_access()
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ResourceNotFoundException",
         404,
         "No use case has been submitted for model access.",
@@ -387,7 +378,7 @@ def test_use_case_form_is_stored(bedrock: Any) -> None:
 def test_use_case_form_too_short_is_a_validation_error(bedrock: Any) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.put_use_case_for_model_access(formData=b"short")
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ValidationException",
         400,
         "1 validation error detected: Value 'c2hvcnQ=' at 'formData' failed to satisfy "
@@ -415,7 +406,7 @@ def test_catalog_over_the_server(cli_server: CliServer) -> None:
     check_bedrock("GetFoundationModel", bodies[-1])
     with pytest.raises(ClientError) as info:
         bedrock.get_foundation_model(modelIdentifier="anthropic.claude-9-v1:0")
-    assert error_of(info)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(info)[:2] == ("ResourceNotFoundException", 404)
     available = bedrock.get_foundation_model_availability(modelId=TITAN_TEXT)
     assert available["regionAvailability"] == "AVAILABLE"
     check_bedrock("GetFoundationModelAvailability", bodies[-1])

@@ -15,12 +15,19 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
-from .conftest import CREDENTIALS, NO_RETRIES, CliServer, capture_bodies, check_output
+from .conftest import (
+    CREDENTIALS,
+    NO_RETRIES,
+    CliServer,
+    capture_bodies,
+    check_output,
+    collect_pages,
+    error_of,
+)
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/bedrock-import"
@@ -57,14 +64,6 @@ def s3_source(uri: str) -> dict[str, Any]:
     return {"s3DataSource": {"s3Uri": uri}}
 
 
-def error_of(call: Any, **params: Any) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    response = caught.value.response
-    status = response["ResponseMetadata"]["HTTPStatusCode"]
-    return response["Error"]["Code"], status, response["Error"]["Message"]
-
-
 class Region:
     """bedrock and bedrock-runtime clients of one region, bedrock's raw bodies captured."""
 
@@ -91,14 +90,7 @@ class Region:
 
     def list_all(self, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         """Every summary of a List operation, page by page, each raw page checked."""
-        found: list[dict[str, Any]] = []
-        token = None
-        while True:
-            body = self.call(operation, **params, **({"nextToken": token} if token else {}))
-            found += body[key]
-            token = body.get("nextToken")
-            if token is None:
-                return found
+        return collect_pages(lambda **page: self.call(operation, **page), key, **params)
 
     def create_custom_model(self, name: str, uri: str = "s3://nova-models/run-1/") -> str:
         response = self.bedrock.create_custom_model(

@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -140,15 +140,6 @@ def clients() -> Iterator[Clients]:
         yield Clients()
 
 
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
-
-
 def test_create_and_get_an_automated_job(clients: Clients) -> None:
     arn = clients.create(
         "summaries",
@@ -265,7 +256,7 @@ def test_list_pages(clients: Clients) -> None:
     ]
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.list_evaluation_jobs(nextToken="garbage")
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "The provided pagination token is invalid.",
@@ -284,7 +275,7 @@ def test_status_transitions_as_reads_observe_them(
     assert clients.get(arn)["status"] == "Stopping"
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.stop_evaluation_job(jobIdentifier=arn)
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ConflictException",
         400,
         f"The evaluation job {arn} is Stopping; only an InProgress job can be stopped.",
@@ -302,7 +293,7 @@ def test_status_transitions_as_reads_observe_them(
     time.sleep(2.1)
     with pytest.raises(ClientError) as excinfo:
         clients.get(arn)
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ResourceNotFoundException",
         404,
         f"The evaluation job {arn} was not found.",
@@ -380,7 +371,7 @@ def test_tags_given_at_creation(clients: Clients) -> None:
 def test_create_validation(clients: Clients, change: dict[str, Any], message: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         clients.create("invalid", **change)
-    assert error_of(excinfo) == ("ValidationException", 400, message)
+    assert error_parts(excinfo) == ("ValidationException", 400, message)
     assert clients.bedrock.list_evaluation_jobs()["jobSummaries"] == []
 
 
@@ -392,7 +383,7 @@ def test_create_requires_its_members(clients: Clients) -> None:
             inferenceConfig=models(HAIKU),
             outputDataConfig=OUTPUT,
         )
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: "
@@ -406,14 +397,14 @@ def test_create_requires_its_members(clients: Clients) -> None:
             inferenceConfig=models(HAIKU),
             outputDataConfig=OUTPUT,
         )
-    assert error_of(excinfo)[:2] == ("ValidationException", 400)
+    assert error_parts(excinfo)[:2] == ("ValidationException", 400)
 
 
 def test_errors_for_unknown_and_duplicate_jobs(clients: Clients) -> None:
     clients.create("unique")
     with pytest.raises(ClientError) as excinfo:
         clients.create("unique")
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ConflictException",
         400,
         "An evaluation job with the name unique already exists.",
@@ -422,14 +413,14 @@ def test_errors_for_unknown_and_duplicate_jobs(clients: Clients) -> None:
     for call in (clients.bedrock.get_evaluation_job, clients.bedrock.stop_evaluation_job):
         with pytest.raises(ClientError) as excinfo:
             call(jobIdentifier=unknown)
-        assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
+        assert error_parts(excinfo)[:2] == ("ResourceNotFoundException", 404)
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.get_evaluation_job(jobIdentifier="unique")
-    assert error_of(excinfo)[:2] == ("ValidationException", 400)
+    assert error_parts(excinfo)[:2] == ("ValidationException", 400)
     done = clients.listed()["jobSummaries"][0]["jobArn"]
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.stop_evaluation_job(jobIdentifier=done)
-    assert error_of(excinfo)[:2] == ("ConflictException", 400)
+    assert error_parts(excinfo)[:2] == ("ConflictException", 400)
 
 
 def test_evaluation_jobs_over_the_server(cli_server: CliServer) -> None:

@@ -19,8 +19,8 @@ from moto_bedrock_runtime.catalog import ON_DEMAND_UNSUPPORTED, models
 from moto_bedrock_runtime.control.inference_profiles import geographies
 from moto_bedrock_runtime.control.owned_resources import TOO_MANY_TAGS
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, client_for
-from .test_control_catalog import HAIKU, SONNET_37, check_bedrock, error_of
+from .conftest import NO_RETRIES, CliServer, capture_bodies, client_for, collect_pages, error_parts
+from .test_control_catalog import HAIKU, SONNET_37, check_bedrock
 
 ACCOUNT = "123456789012"
 SONNET_35_V2 = "anthropic.claude-3-5-sonnet-20241022-v2:0"
@@ -70,15 +70,12 @@ def expected_ids(*geos: str) -> set[str]:
 def list_all(client: Any, **params: Any) -> list[dict[str, Any]]:
     """Every summary, page by page, each raw page checked against botocore's shape."""
     bodies = capture_bodies(client)
-    found: list[dict[str, Any]] = []
-    token = None
-    while True:
-        client.list_inference_profiles(**params, **({"nextToken": token} if token else {}))
-        body = check_bedrock("ListInferenceProfiles", bodies[-1])
-        found += body["inferenceProfileSummaries"]
-        token = body.get("nextToken")
-        if token is None:
-            return found
+
+    def page(**page_params: Any) -> dict[str, Any]:
+        client.list_inference_profiles(**page_params)
+        return check_bedrock("ListInferenceProfiles", bodies[-1])
+
+    return collect_pages(page, "inferenceProfileSummaries", **params)
 
 
 def create(client: Any, name: str, copy_from: str, **extra: Any) -> str:
@@ -184,7 +181,7 @@ def test_a_global_profile_routes_through_the_regionless_model_arn(bedrock: Any) 
 def test_unknown_profiles_are_not_found(bedrock: Any, identifier: str) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.get_inference_profile(inferenceProfileIdentifier=identifier)
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ResourceNotFoundException",
         404,
         f"The inference profile {identifier} was not found.",
@@ -254,7 +251,7 @@ def test_a_token_survives_a_deletion_between_pages(bedrock: Any) -> None:
 def test_bad_list_parameters(bedrock: Any, params: dict[str, Any], message: str) -> None:
     with pytest.raises(ClientError) as info:
         bedrock.list_inference_profiles(**params)
-    assert error_of(info) == ("ValidationException", 400, message)
+    assert error_parts(info) == ("ValidationException", 400, message)
 
 
 # Application profiles
@@ -296,7 +293,7 @@ def test_tags_at_creation_and_after(bedrock: Any) -> None:
     bedrock.delete_inference_profile(inferenceProfileIdentifier=arn)
     with pytest.raises(ClientError) as info:
         bedrock.list_tags_for_resource(resourceARN=arn)
-    assert error_of(info)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(info)[:2] == ("ResourceNotFoundException", 404)
 
 
 def test_too_many_tags(bedrock: Any) -> None:
@@ -305,7 +302,7 @@ def test_too_many_tags(bedrock: Any) -> None:
         bedrock.create_inference_profile(
             inferenceProfileName="many-tags", modelSource={"copyFrom": fm_arn(HAIKU)}, tags=tags
         )
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "TooManyTagsException",
         400,
         TOO_MANY_TAGS,
@@ -319,7 +316,7 @@ def test_a_token_reused_for_another_request_is_a_conflict(bedrock: Any) -> None:
     create(bedrock, "first", fm_arn(HAIKU), clientRequestToken="token-2")
     with pytest.raises(ClientError) as info:
         create(bedrock, "second", fm_arn(HAIKU), clientRequestToken="token-2")
-    assert error_of(info) == ("ConflictException", 400, TOKEN_REUSED.format(token="token-2"))
+    assert error_parts(info) == ("ConflictException", 400, TOKEN_REUSED.format(token="token-2"))
 
 
 def test_names_are_unique_and_tokens_idempotent(bedrock: Any) -> None:
@@ -329,7 +326,7 @@ def test_names_are_unique_and_tokens_idempotent(bedrock: Any) -> None:
         bedrock.create_inference_profile(
             inferenceProfileName="shared-name", modelSource={"copyFrom": fm_arn(SONNET_37)}
         )
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ConflictException",
         400,
         "An inference profile with the name shared-name already exists.",
@@ -352,7 +349,7 @@ def test_create_from_an_unknown_source_is_not_found(bedrock: Any, source: str) -
         bedrock.create_inference_profile(
             inferenceProfileName="nowhere", modelSource={"copyFrom": source}
         )
-    code, status, message = error_of(info)
+    code, status, message = error_parts(info)
     assert (code, status) == ("ResourceNotFoundException", 404)
     assert message.startswith(f"The model source {source} was not found.")
 
@@ -362,7 +359,7 @@ def test_create_validates_its_body(bedrock: Any) -> None:
         bedrock.create_inference_profile(
             inferenceProfileName="bad name!", modelSource={"copyFrom": fm_arn(HAIKU)}
         )
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ValidationException",
         400,
         "1 validation error detected: Value 'bad name!' at 'inferenceProfileName' failed to "
@@ -378,14 +375,14 @@ def test_delete(bedrock: Any) -> None:
     assert check_bedrock("DeleteInferenceProfile", bodies[-1]) == {}
     with pytest.raises(ClientError) as info:
         bedrock.delete_inference_profile(inferenceProfileIdentifier=arn)
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ResourceNotFoundException",
         404,
         f"The inference profile {arn} was not found.",
     )
     with pytest.raises(ClientError) as info:
         bedrock.delete_inference_profile(inferenceProfileIdentifier=f"us.{SONNET_37}")
-    assert error_of(info)[:2] == ("ValidationException", 400)
+    assert error_parts(info)[:2] == ("ValidationException", 400)
 
 
 def test_profiles_belong_to_their_region() -> None:
@@ -396,7 +393,7 @@ def test_profiles_belong_to_their_region() -> None:
         assert list_all(west, typeEquals="APPLICATION") == []
         with pytest.raises(ClientError) as info:
             west.get_inference_profile(inferenceProfileIdentifier=arn)
-        assert error_of(info)[:2] == ("ResourceNotFoundException", 404)
+        assert error_parts(info)[:2] == ("ResourceNotFoundException", 404)
 
 
 # The runtime
@@ -425,7 +422,7 @@ def test_a_deleted_or_foreign_profile_is_an_invalid_model(clients: tuple[Any, An
     for model_id in (arn, other_account):
         with pytest.raises(ClientError) as info:
             runtime.converse(modelId=model_id, messages=[user("hello")])
-        assert error_of(info) == ("ValidationException", 400, INVALID_MODEL)
+        assert error_parts(info) == ("ValidationException", 400, INVALID_MODEL)
 
 
 def test_a_profile_only_model_by_bare_id_gets_the_on_demand_error(
@@ -439,10 +436,10 @@ def test_a_profile_only_model_by_bare_id_gets_the_on_demand_error(
         "your request with the ID or ARN of an inference profile that contains this model."
     )
     assert message == ON_DEMAND_UNSUPPORTED.format(model_id=SONNET_37)
-    assert error_of(info) == ("ValidationException", 400, message)
+    assert error_parts(info) == ("ValidationException", 400, message)
     with pytest.raises(ClientError) as info:
         runtime.invoke_model(modelId=SONNET_37, body=claude_body("hello"))
-    assert error_of(info) == ("ValidationException", 400, message)
+    assert error_parts(info) == ("ValidationException", 400, message)
     assert runtime.converse(modelId=f"us.{SONNET_37}", messages=[user("hello")])["output"]
 
 
@@ -455,7 +452,7 @@ def test_listed_system_profiles_are_exactly_the_callable_ones() -> None:
         assert runtime.converse(modelId=f"eu.{SONNET_37}", messages=[user("hi")])["output"]
         with pytest.raises(ClientError) as info:
             runtime.converse(modelId=f"us.{SONNET_37}", messages=[user("hi")])
-        assert error_of(info) == ("ValidationException", 400, INVALID_MODEL)
+        assert error_parts(info) == ("ValidationException", 400, INVALID_MODEL)
 
 
 # Over HTTP
@@ -478,7 +475,7 @@ def test_application_profile_over_the_server(cli_server: CliServer) -> None:
     assert native["type"] == "message"
     with pytest.raises(ClientError) as info:
         runtime.converse(modelId=SONNET_37, messages=[user("hello")])
-    assert error_of(info) == (
+    assert error_parts(info) == (
         "ValidationException",
         400,
         ON_DEMAND_UNSUPPORTED.format(model_id=SONNET_37),
@@ -486,7 +483,7 @@ def test_application_profile_over_the_server(cli_server: CliServer) -> None:
     bedrock.delete_inference_profile(inferenceProfileIdentifier=arn)
     with pytest.raises(ClientError) as info:
         runtime.converse(modelId=arn, messages=[user("hello")])
-    assert error_of(info) == ("ValidationException", 400, INVALID_MODEL)
+    assert error_parts(info) == ("ValidationException", 400, INVALID_MODEL)
 
 
 def test_concurrent_creates_with_one_name_make_one_profile(bedrock: Any) -> None:

@@ -14,12 +14,19 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import (
+    NO_RETRIES,
+    CliServer,
+    capture_bodies,
+    check_output,
+    client_for,
+    collect_pages,
+    error_of,
+)
 
 ACCOUNT = "123456789012"
 HAIKU_200K = "anthropic.claude-3-haiku-20240307-v1:0:200k"
@@ -80,17 +87,11 @@ class Clients:
 
     def list_all(self, **params: Any) -> list[dict[str, Any]]:
         """Every summary, page by page, each raw page checked."""
-        found: list[dict[str, Any]] = []
-        token = None
-        while True:
-            self.bedrock.list_provisioned_model_throughputs(
-                **params, **({"nextToken": token} if token else {})
-            )
-            body = self.checked("ListProvisionedModelThroughputs")
-            found += body["provisionedModelSummaries"]
-            token = body.get("nextToken")
-            if token is None:
-                return found
+        return collect_pages(self._page, "provisionedModelSummaries", **params)
+
+    def _page(self, **params: Any) -> dict[str, Any]:
+        self.bedrock.list_provisioned_model_throughputs(**params)
+        return self.checked("ListProvisionedModelThroughputs")
 
     def names(self, **params: Any) -> list[str]:
         return [s["provisionedModelName"] for s in self.list_all(**params)]
@@ -100,14 +101,6 @@ class Clients:
 def aws() -> Iterator[Clients]:
     with mock_aws():
         yield Clients()
-
-
-def error_of(call: Any, **params: Any) -> tuple[str, int, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**params)
-    response = caught.value.response
-    status = response["ResponseMetadata"]["HTTPStatusCode"]
-    return response["Error"]["Code"], status, response["Error"]["Message"]
 
 
 def custom_model(aws: Clients, name: str, base: str = HAIKU_200K) -> str:

@@ -24,7 +24,7 @@ from moto_bedrock_runtime.neutral import MessageStop, Reply, Usage
 from moto_bedrock_runtime.request_shapes import parse_body
 from moto_bedrock_runtime.testing import BedrockControls
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -114,15 +114,6 @@ def clients() -> Iterator[Clients]:
         yield Clients()
 
 
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
-
-
 # default routers
 
 
@@ -194,14 +185,14 @@ def test_create_get_and_delete_a_custom_router(clients: Clients) -> None:
     check_output("DeletePromptRouter", json.loads(clients.bodies[-1]), service="bedrock")
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.get_prompt_router(promptRouterArn=arn)
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ResourceNotFoundException",
         404,
         f"The prompt router {arn} was not found.",
     )
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.delete_prompt_router(promptRouterArn=arn)
-    assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(excinfo)[:2] == ("ResourceNotFoundException", 404)
 
 
 def test_inference_profiles_as_targets(clients: Clients) -> None:
@@ -292,14 +283,14 @@ def test_create_refuses_models_it_cannot_route(
 ) -> None:
     with pytest.raises(ClientError) as excinfo:
         clients.create(**change)
-    assert error_of(excinfo) == (code, 400, message)
+    assert error_parts(excinfo) == (code, 400, message)
 
 
 def test_create_conflicts_and_validation(clients: Clients) -> None:
     clients.create()
     with pytest.raises(ClientError) as excinfo:
         clients.create()
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ConflictException",
         400,
         "A prompt router with the name my-router already exists.",
@@ -310,7 +301,7 @@ def test_create_conflicts_and_validation(clients: Clients) -> None:
             models=[{"modelArn": fm_arn(HAIKU)}],
             fallbackModel={"modelArn": fm_arn(SONNET)},
         )
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "1 validation error detected: Value null at 'routingCriteria' failed to satisfy "
@@ -318,14 +309,14 @@ def test_create_conflicts_and_validation(clients: Clients) -> None:
     )
     with pytest.raises(ClientError) as excinfo:
         clients.create("too-much-difference", routingCriteria={"responseQualityDifference": 101})
-    assert error_of(excinfo)[:2] == ("ValidationException", 400)
+    assert error_parts(excinfo)[:2] == ("ValidationException", 400)
 
 
 def test_create_with_too_many_tags(clients: Clients) -> None:
     tags = [{"key": f"k{n}", "value": "v"} for n in range(51)]
     with pytest.raises(ClientError) as excinfo:
         clients.create(tags=tags)
-    code, status, _ = error_of(excinfo)
+    code, status, _ = error_parts(excinfo)
     assert (code, status) == ("TooManyTagsException", 400)
     assert CUSTOM_ARN.match(excinfo.value.response["resourceName"])
     assert clients.listed(type="custom")["promptRouterSummaries"] == []
@@ -334,7 +325,7 @@ def test_create_with_too_many_tags(clients: Clients) -> None:
 def test_list_and_delete_errors(clients: Clients) -> None:
     with pytest.raises(ClientError) as excinfo:
         clients.unchecked.list_prompt_routers(type="private")
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "1 validation error detected: Value 'private' at 'type' failed to satisfy constraint: "
@@ -342,17 +333,17 @@ def test_list_and_delete_errors(clients: Clients) -> None:
     )
     with pytest.raises(ClientError) as excinfo:
         clients.unchecked.list_prompt_routers(maxResults=0)
-    assert error_of(excinfo)[:2] == ("ValidationException", 400)
+    assert error_parts(excinfo)[:2] == ("ValidationException", 400)
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.list_prompt_routers(nextToken="not-a-token")
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "The provided pagination token is invalid.",
     )
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.delete_prompt_router(promptRouterArn=ANTHROPIC)
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "Default prompt routers can't be deleted.",
@@ -360,7 +351,7 @@ def test_list_and_delete_errors(clients: Clients) -> None:
     unknown = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:default-prompt-router/mistral.mistral:1"
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.get_prompt_router(promptRouterArn=unknown)
-    assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(excinfo)[:2] == ("ResourceNotFoundException", 404)
 
 
 # the routing rule and the runtime
@@ -443,7 +434,7 @@ def test_deleted_and_foreign_routers_are_invalid_model_ids(clients: Clients) -> 
     for model_id in (arn, ANTHROPIC.replace("us-east-1", "us-west-2")):
         with pytest.raises(ClientError) as excinfo:
             clients.runtime.converse(modelId=model_id, messages=user(SHORT))
-        assert error_of(excinfo) == (
+        assert error_parts(excinfo) == (
             "ValidationException",
             400,
             "The provided model identifier is invalid.",
@@ -479,4 +470,4 @@ def test_routers_over_the_server(cli_server: CliServer) -> None:
     bedrock.delete_prompt_router(promptRouterArn=arn)
     with pytest.raises(ClientError) as excinfo:
         bedrock.get_prompt_router(promptRouterArn=arn)
-    assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(excinfo)[:2] == ("ResourceNotFoundException", 404)

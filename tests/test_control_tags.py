@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for
+from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -138,15 +138,6 @@ def clients() -> Iterator[Clients]:
         yield Clients()
 
 
-def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
-    response = excinfo.value.response
-    return (
-        response["Error"]["Code"],
-        response["ResponseMetadata"]["HTTPStatusCode"],
-        response["Error"]["Message"],
-    )
-
-
 @pytest.mark.parametrize("create", KINDS, ids=lambda create: create.__name__)
 def test_tag_untag_and_list_on_every_kind(
     clients: Clients, create: Callable[[Clients], str]
@@ -167,7 +158,7 @@ def test_the_limit_counts_existing_and_new_keys(clients: Clients) -> None:
     assert len(clients.tags(arn)) == 50
     with pytest.raises(ClientError) as excinfo:
         clients.tag(arn, k50="v")
-    assert error_of(excinfo) == ("TooManyTagsException", 400, TOO_MANY)
+    assert error_parts(excinfo) == ("TooManyTagsException", 400, TOO_MANY)
     assert excinfo.value.response["resourceName"] == arn
     assert clients.tags(arn)["k0"] == "replaced" and "k50" not in clients.tags(arn)
 
@@ -182,18 +173,18 @@ def test_unknown_and_untaggable_resources(clients: Clients) -> None:
     for arn in unknown:
         with pytest.raises(ClientError) as excinfo:
             clients.bedrock.tag_resource(resourceARN=arn, tags=[{"key": "a", "value": "b"}])
-        assert error_of(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
+        assert error_parts(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
         with pytest.raises(ClientError) as excinfo:
             clients.bedrock.untag_resource(resourceARN=arn, tagKeys=["a"])
-        assert error_of(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
+        assert error_parts(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
         with pytest.raises(ClientError) as excinfo:
             clients.bedrock.list_tags_for_resource(resourceARN=arn)
-        assert error_of(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
+        assert error_parts(excinfo) == ("ResourceNotFoundException", 404, NOT_FOUND)
     # AWS's default prompt routers are not taggable resources at all.
     default = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:default-prompt-router/anthropic.claude:1"
     with pytest.raises(ClientError) as excinfo:
         clients.bedrock.list_tags_for_resource(resourceARN=default)
-    code, status, message = error_of(excinfo)
+    code, status, message = error_parts(excinfo)
     assert (code, status) == ("ValidationException", 400)
     assert message.startswith(
         f"1 validation error detected: Value '{default}' at 'resourceARN' failed to satisfy "
@@ -207,7 +198,7 @@ def test_tags_go_with_their_resource(clients: Clients) -> None:
     clients.bedrock.delete_prompt_router(promptRouterArn=router)
     with pytest.raises(ClientError) as excinfo:
         clients.tags(router)
-    assert error_of(excinfo)[:2] == ("ResourceNotFoundException", 404)
+    assert error_parts(excinfo)[:2] == ("ResourceNotFoundException", 404)
 
 
 @pytest.mark.parametrize(
@@ -243,7 +234,7 @@ def test_bad_tags_are_validation_errors(
     arn = clients.evaluation_job()
     with pytest.raises(ClientError) as excinfo:
         clients.unchecked.tag_resource(resourceARN=arn, tags=tags)
-    assert error_of(excinfo) == ("ValidationException", 400, message)
+    assert error_parts(excinfo) == ("ValidationException", 400, message)
     assert clients.tags(arn) == {}
 
 
@@ -251,7 +242,7 @@ def test_missing_members_are_validation_errors(clients: Clients) -> None:
     arn = clients.evaluation_job()
     with pytest.raises(ClientError) as excinfo:
         clients.unchecked.tag_resource(resourceARN=arn)
-    assert error_of(excinfo) == (
+    assert error_parts(excinfo) == (
         "ValidationException",
         400,
         "1 validation error detected: Value null at 'tags' failed to satisfy constraint: "
@@ -259,7 +250,7 @@ def test_missing_members_are_validation_errors(clients: Clients) -> None:
     )
     with pytest.raises(ClientError) as excinfo:
         clients.unchecked.untag_resource(resourceARN=arn, tagKeys=[""])
-    assert error_of(excinfo)[:2] == ("ValidationException", 400)
+    assert error_parts(excinfo)[:2] == ("ValidationException", 400)
 
 
 def test_tags_over_the_server(cli_server: CliServer) -> None:
@@ -274,7 +265,7 @@ def test_tags_over_the_server(cli_server: CliServer) -> None:
     assert clients.tags(arn) == {"team": "ml"}
     with pytest.raises(ClientError) as excinfo:
         clients.tag(arn, **{f"k{n}": "v" for n in range(50)})
-    assert error_of(excinfo)[:2] == ("TooManyTagsException", 400)
+    assert error_parts(excinfo)[:2] == ("TooManyTagsException", 400)
     assert excinfo.value.response["resourceName"] == arn
     clients.untag(arn, "team")
     assert clients.tags(arn) == {}

@@ -91,3 +91,23 @@ def test_over_http(threaded_server: str) -> None:
     counted = client.count_tokens(modelId=HAIKU_35, input={"converse": {"messages": MESSAGES}})
     check_output("CountTokens", json.loads(bodies[0]))
     assert counted["inputTokens"] > 0
+
+
+@pytest.mark.server
+def test_input_with_neither_form_is_refused(threaded_server: str) -> None:
+    import requests
+
+    from .conftest import FAKE_SIGV4
+
+    response = requests.post(
+        f"{threaded_server}/model/{HAIKU_35}/count-tokens",
+        json={"input": {}},
+        headers={"Authorization": FAKE_SIGV4},
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert response.headers["x-amzn-ErrorType"].startswith("ValidationException:")
+    assert response.json() == {
+        "message": "1 validation error detected: Value at 'input' failed to satisfy constraint: "
+        "Member must have exactly one member set"
+    }

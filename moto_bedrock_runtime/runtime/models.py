@@ -47,7 +47,6 @@ UNSUPPORTED_ACCEPT = "The provided Accept Type is invalid or not supported for t
 NO_STREAMING = "The model is unsupported for streaming."
 INPUT_TOO_LONG = "Input is too long for requested model."
 NO_TOKEN_COUNTING = "The provided model doesn't support counting tokens."
-COUNT_TOKENS_INPUT = "The input must contain exactly one of invokeModel or converse."
 JSON_TYPES = ("application/json", "*/*", "")
 
 
@@ -194,10 +193,8 @@ class BedrockRuntimeBackend(BaseBackend):
                 raise ValidationException(MALFORMED_BODY) from exc
             validate_body(codec.schema, native)
             request = codec.request(native, resolved)
-        elif "converse" in source:
+        else:  # a union: the shape check saw exactly one form
             request = converse.to_chat_request(resolved, source["converse"], streaming=False)
-        else:
-            raise ValidationException(COUNT_TOKENS_INPUT)
         return {"inputTokens": request_tokens(request)}
 
     def _native(

@@ -9,25 +9,20 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 from .. import ids
 from ..catalog import ResolvedModel
-from ..conversation import check_conversation, tool_config
+from ..conversation import block_event, check_conversation, tool_config
 from ..neutral import (
-    BlockStart,
-    BlockStop,
     ChatRequest,
     ContentBlock,
     Message,
     MessageStart,
     MessageStop,
     Reasoning,
-    ReasoningDelta,
     Reply,
+    SignatureDelta,
     StreamEvent,
-    TextDelta,
-    ToolInputDelta,
     Usage,
 )
 from . import Body, Metrics, register
@@ -154,22 +149,11 @@ class Nova:
 
 
 def _stream_chunks(event: StreamEvent, metrics: Metrics) -> Iterator[Body]:
-    """Nova's chunks for one neutral event; text blocks open with their first delta."""
-    if isinstance(event, BlockStart) and event.kind == "toolUse":
-        start = {"toolUse": {"toolUseId": tool_use_id(event.tool_use_id or ""), "name": event.name}}
-        yield {"contentBlockStart": {"start": start, "contentBlockIndex": event.index}}
-    elif isinstance(event, TextDelta):
-        yield _delta(event.index, {"text": event.text})
-    elif isinstance(event, ToolInputDelta):
-        yield _delta(event.index, {"toolUse": {"input": event.partial_json}})
-    elif isinstance(event, ReasoningDelta):
-        yield _delta(event.index, {"reasoningContent": {"text": event.text}})
-    elif isinstance(event, BlockStop):
-        yield {"contentBlockStop": {"contentBlockIndex": event.index}}
+    """Nova's chunks for one neutral event: Converse's event objects, keyed by their name
+    (Nova streams no reasoning signature)."""
+    item = None if isinstance(event, SignatureDelta) else block_event(event, tool_use_id)
+    if item is not None:
+        yield {item[0]: item[1]}
     elif isinstance(event, MessageStop):
         yield {"messageStop": {"stopReason": event.stop_reason}}
         yield {"metadata": {"usage": _usage(event.usage)}, METRICS_KEY: metrics(event.usage)}
-
-
-def _delta(index: int, delta: dict[str, Any]) -> Body:
-    return {"contentBlockDelta": {"delta": delta, "contentBlockIndex": index}}
