@@ -13,6 +13,13 @@ from typing import Any
 
 import botocore.session
 
+# Bedrock's own texts for throttling and model timeouts (reference §4).
+THROTTLED = (
+    "Too many requests, please wait before trying again. You have sent too many requests.  "
+    "Wait before trying again."
+)
+TIMED_OUT = "Model has timed out in processing the request. Try your request again."
+
 # AWS appends the Coral namespace to the error type header; botocore keeps the part before ':'.
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 
@@ -57,6 +64,18 @@ class InternalServerException(BedrockError):
 
 class ModelStreamErrorException(BedrockError):
     code = "ModelStreamErrorException"
+
+
+class ModelErrorException(BedrockError):
+    code = "ModelErrorException"
+
+
+class ModelTimeoutException(BedrockError):
+    code = "ModelTimeoutException"
+
+
+class ServiceUnavailableException(BedrockError):
+    code = "ServiceUnavailableException"
 
 
 class UnknownOperationException(BedrockError):

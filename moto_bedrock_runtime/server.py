@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, backend_settings
+from .backend_settings import SETTINGS, BackendSettings, SettingsError, is_local, safe_url
 from .controls import RuleError, startup
 from .http_server import generate_self_signed_cert, make_server
+from .model_map import layers
 from .plugin import preserve_header_names, wsgi_app
 
 log = logging.getLogger("moto_bedrock_runtime.server")
@@ -38,7 +40,8 @@ ENVIRONMENT = """environment variables (each overridden by its option):
   MOTO_BEDROCK_PROVISIONING_SECONDS  seconds created resources and jobs stay in progress (0)
   MOTO_BEDROCK_REGION      region of requests that sign none, e.g. bearer tokens (us-east-1)
   MOTO_BEDROCK_STREAM_DELAY_MS  pause before each streamed delta of the canned engine (0)
-"""
+  MOTO_BEDROCK_CONFIG      a TOML config file, as --config
+""" + "".join(f"  {s.variable}  as {s.flag}\n" for s in SETTINGS)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,6 +83,18 @@ def _parser() -> argparse.ArgumentParser:
         help='JSON file of declared answers ({"rules": [...]} or a list) for every account '
         "and region, kept across resets",
     )
+    parser.add_argument(
+        "--config",
+        help="TOML file whose [backend] table holds the backend settings below "
+        "(flags and variables win over it)",
+    )
+    backend = parser.add_argument_group(
+        "backend (an OpenAI-compatible server answers instead of the canned engine)"
+    )
+    for setting in SETTINGS:
+        backend.add_argument(
+            setting.flag, dest=setting.name, metavar=setting.metavar, help=setting.help
+        )
     parser.add_argument("--version", action="version", version=f"moto-bedrock {__version__}")
     return parser
 
@@ -93,9 +108,41 @@ def _tls_context(cert_dir: str | None) -> tuple[ssl.SSLContext, Path]:
     return context, cert
 
 
-def _banner(url: str, cert: Path | None) -> str:
+def _engine_line(settings: BackendSettings) -> str:
+    """Which engine answers, with the backend and model map it uses (never the API key)."""
+    if not settings.urls:
+        return "engine: canned (no backend set)"
+    backends = ", ".join(safe_url(url) for url in settings.urls)
+    model_map = f"built-in + {settings.model_map}" if settings.model_map else "built-in"
+    default = settings.default_model or "none (unmapped ids are refused)"
+    return (
+        f"engine: openai backend {backends}; model map: {model_map}; default backend model: "
+        f"{default}; fallback: {settings.fallback}"
+    )
+
+
+def _backend_settings(args: argparse.Namespace) -> BackendSettings:
+    """The flags installed over every other source, checked now: a bad setting stops the
+    server with why instead of failing its first request."""
+    flags = {setting.name: getattr(args, setting.name) for setting in SETTINGS}
+    backend_settings.set_command_line(flags, args.config)
+    try:
+        settings = backend_settings.backend_settings()
+        if settings.urls:
+            layers(settings)
+    except SettingsError as exc:
+        raise SystemExit(f"moto-bedrock: {exc}") from exc
+    for url in settings.urls:
+        if not is_local(url):
+            log.warning("backend %s is not on this machine: prompts leave it", safe_url(url))
+    return settings
+
+
+def _banner(url: str, cert: Path | None, settings: BackendSettings) -> str:
     lines = [
-        f"moto-bedrock {__version__} serving on {url} (engine: canned)",
+        f"moto-bedrock {__version__} serving on {url}",
+        _engine_line(settings),
+        f"health: {url}/moto-api/static/bedrock/health",
         "Point boto3 at it:",
         f'  boto3.client("bedrock-runtime", endpoint_url="{url}", region_name="us-east-1",',
         '               aws_access_key_id="test", aws_secret_access_key="test"'
@@ -128,13 +175,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    settings = _backend_settings(args)
     context, cert = _tls_context(args.cert_dir) if args.tls else (None, None)
     server = make_server(
         args.host, args.port, wsgi_app(), ssl_context=context, environ_hook=preserve_header_names
     )
     host, port = server.server_address[:2]
     url = f"{'https' if context else 'http'}://{host}:{port}"
-    print(_banner(url, cert), flush=True)
+    print(_banner(url, cert, settings), flush=True)
     if loaded:
         print(f"Loaded {loaded} rule(s) from {args.rules}", flush=True)
 

@@ -11,6 +11,7 @@ is active) and on any server (`http://127.0.0.1:5000/moto-api/static/bedrock/...
     PUT    /moto-api/static/bedrock/faults       {"account_id"?, "region"?, "faults": {...}}
     GET    /moto-api/static/bedrock/faults       → {"faults": {...} | null}
     DELETE /moto-api/static/bedrock/faults       → {}
+    GET    /moto-api/static/bedrock/health       → {"status": "ok", "version", "engine", "backends"}
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from urllib.parse import parse_qs, urlparse
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
+from . import __version__
+from .backend_settings import SettingsError, backend_settings, safe_url
 from .controls import Controls, RuleError
 from .runtime.models import bedrockruntime_backends
 
@@ -30,6 +33,7 @@ PATHS = {
     "rules": "{0}/moto-api/static/bedrock/rules",
     "invocations": "{0}/moto-api/static/bedrock/invocations",
     "faults": "{0}/moto-api/static/bedrock/faults",
+    "health": "{0}/moto-api/static/bedrock/health",
 }
 _JSON = {"Content-Type": "application/json"}
 
@@ -97,7 +101,26 @@ def _faults(method: str, controls: Controls, body: dict[str, Any]) -> Response:
     return _reply(200, {"faults": controls.faults()})
 
 
+def _health(request: Any, full_url: str, headers: Any) -> Response:
+    """Whether the emulator answers, and which engine would answer a model call (the backend
+    itself is not probed: its failures show as Bedrock errors on the calls)."""
+    try:
+        settings = backend_settings()
+    except SettingsError as exc:
+        return _reply(500, {"status": "misconfigured", "version": __version__, "message": str(exc)})
+    return _reply(
+        200,
+        {
+            "status": "ok",
+            "version": __version__,
+            "engine": "openai" if settings.urls else "canned",
+            "backends": [safe_url(url) for url in settings.urls],
+        },
+    )
+
+
 HANDLERS = {
+    PATHS["health"]: _health,
     PATHS["rules"]: _handler(_rules),
     PATHS["invocations"]: _handler(_invocations),
     PATHS["faults"]: _handler(_faults),

@@ -1,10 +1,12 @@
-"""Engines answer neutral chat requests; they never see a vendor format or HTTP."""
+"""Engines answer neutral requests; they never see a vendor format or HTTP."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Protocol
 
+from ..backend_settings import SettingsError, backend_settings
+from ..errors import InternalServerException
 from ..neutral import (
     ChatRequest,
     EmbedReply,
@@ -15,6 +17,7 @@ from ..neutral import (
     StreamEvent,
 )
 from .canned import CannedEngine
+from .openai import OpenAIEngine
 
 
 class Engine(Protocol):
@@ -29,9 +32,17 @@ class Engine(Protocol):
     def generate_image(self, request: ImageRequest) -> ImageReply: ...
 
 
-_CANNED = CannedEngine()
+CANNED = CannedEngine()
+MISCONFIGURED = "moto-bedrock's backend settings are invalid: {reason}"
 
 
 def engine_for(request: ChatRequest | EmbedRequest | ImageRequest) -> Engine:
-    """The engine that answers this request (only the canned engine exists so far)."""
-    return _CANNED
+    """The backend engine when a backend is configured (images excepted: no OpenAI-compatible
+    image API is used), else the canned engine."""
+    try:
+        settings = backend_settings()
+    except SettingsError as exc:
+        raise InternalServerException(MISCONFIGURED.format(reason=exc)) from exc
+    if not settings.urls or isinstance(request, ImageRequest):
+        return CANNED
+    return OpenAIEngine(settings)

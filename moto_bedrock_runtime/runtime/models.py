@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
 from .. import catalog, converse, vendors
+from ..backend_settings import backend_settings
 from ..catalog import ResolvedModel
 from ..control.models import bedrock_backends
 from ..controls import Call, Controls, Rule
 from ..controls import startup as startup_rules
-from ..engines import Engine, engine_for
+from ..engines import CANNED, Engine, engine_for
 from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
 from ..jobs.async_invoke import AsyncInvokes
@@ -30,6 +32,9 @@ from ..request_shapes import ShapeError, input_shape, parse_body
 from ..tokens import request_tokens
 from ..vendors.common import METRICS_KEY
 from ..vendors.validation import validate_body
+
+log = logging.getLogger("moto_bedrock_runtime.runtime")
+T = TypeVar("T")
 
 # Bedrock's request payload limit (InvokeModel's body blob maximum).
 MAX_BODY_BYTES = 25_000_000
@@ -137,13 +142,37 @@ class BedrockRuntimeBackend(BaseBackend):
         )
         rule = self.controls.take(call) or startup_rules.take(call)
         if rule is None:
-            return engine_for(request), None
+            engine = engine_for(request)
+            record["engine"] = engine.name
+            return engine, None
         record["rule_id"] = rule.id
+        record["engine"] = "scripted"
         error = rule.respond.get("error")
         if error:
             message = error.get("message") or f"{error['code']} declared by a moto-bedrock rule."
             raise BedrockError(message, code=error["code"], **error.get("fields", {}))
         return ScriptedEngine(rule.respond), rule
+
+    @staticmethod
+    def _answer(engine: Engine, answer: Callable[[Engine], T], record: dict[str, Any]) -> T:
+        """The engine's answer; with fallback=canned, a failed backend's answer comes from the
+        canned engine instead, said in the history, a log line and a response header. A
+        request the backend rejected as invalid (ValidationException) fails either way."""
+        try:
+            return answer(engine)
+        except BedrockError as error:
+            if engine.name != "openai" or error.code == "ValidationException":
+                raise
+            if backend_settings().fallback != "canned":
+                raise
+            log.warning(
+                "backend failed (%s: %s); answering with the canned engine (fallback=canned)",
+                error.code,
+                error.message,
+            )
+            record["engine"] = CANNED.name
+            record["fallback"] = {"code": error.code, "message": error.message}
+            return answer(CANNED)
 
     def _chat_request(
         self, operation: str, model_id: str, raw_body: bytes
@@ -158,7 +187,7 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("Converse", model_id, raw_body)
         engine, _ = self._engine("Converse", request, record)
-        reply = engine.reply(request)
+        reply = self._answer(engine, lambda e: e.reply(request), record)
         reply.usage = self.prompt_cache.usage(request, reply.usage)
         return converse.response(body, reply, elapsed(), request.model)
 
@@ -169,7 +198,8 @@ class BedrockRuntimeBackend(BaseBackend):
         elapsed = _stopwatch()
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
         engine, _ = self._engine("ConverseStream", request, record)
-        events = self.prompt_cache.stream(request, engine.stream(request))
+        stream = self._answer(engine, lambda e: e.stream(request), record)
+        events = self.prompt_cache.stream(request, stream)
         return converse.stream_events(body, events, elapsed, request.model)
 
     def count_tokens(self, model_id: str, raw_body: bytes) -> dict[str, int]:
@@ -244,12 +274,12 @@ class BedrockRuntimeBackend(BaseBackend):
                 usage.get("output_tokens", 0),
             )
         elif codec.kind == "chat":
-            reply = engine.reply(request)
+            reply = self._answer(engine, lambda e: e.reply(request), record)
             reply.usage = self.prompt_cache.usage(request, reply.usage)
             native = codec.response(reply, request, body)
             counts = (reply.usage.input_tokens, reply.usage.output_tokens)
         elif codec.kind == "embed":
-            reply = engine.embed(request)
+            reply = self._answer(engine, lambda e: e.embed(request), record)
             native = codec.response(reply, request, body)
             counts = (reply.input_tokens, 0)
         else:
@@ -291,7 +321,8 @@ class BedrockRuntimeBackend(BaseBackend):
         if rule is not None and "chunks" in rule.respond:
             native = _declared_chunks(rule.respond, request, metrics)
         else:
-            events = self.prompt_cache.stream(request, engine.stream(request))
+            stream = self._answer(engine, lambda e: e.stream(request), record)
+            events = self.prompt_cache.stream(request, stream)
             native = codec.stream(events, request, body, metrics)
 
         def chunks() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -50,6 +50,8 @@ _OTHER_ROUTES = (
     ("POST", re.compile(r"^/guardrail/[^/]+/version/[^/]+/apply$"), "ApplyGuardrail"),
     ("POST", re.compile(r"^/guardrail-checks/invoke$"), "InvokeGuardrailChecks"),
 )
+# Set when the backend failed and the canned engine answered instead (fallback=canned).
+FALLBACK_HEADER = "X-Moto-Bedrock-Fallback"
 NOT_IMPLEMENTED = "moto-bedrock does not implement the {operation} operation yet."
 INTERNAL_ERROR = "The server encountered an internal error while processing the request."
 
@@ -143,6 +145,8 @@ class BedrockRuntimeResponse(BaseResponse):
             log.exception("bedrock-runtime request failed")
             return self._failed(record, InternalServerException(INTERNAL_ERROR), request_id)
         out_headers["x-amzn-RequestId"] = request_id
+        if record.get("fallback"):
+            out_headers[FALLBACK_HEADER] = "canned"
         if not isinstance(body, Iterator):  # a stream records itself when it ends
             self._finish(record, status)
         return status, out_headers, body
