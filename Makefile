@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# A second environment with the CPU build of torch and a real embedding model, for the
+# backend-embeddings test (kept apart so the main one stays small).
+EMBED_VENV ?= .venv-embed
+EMBED_STAMP := $(EMBED_VENV)/.installed-stamp
+TORCH ?= torch==2.13.0
 
-.PHONY: serve test lint format bench
+.PHONY: serve test lint format bench embed-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,12 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(EMBED_STAMP): tests/embedding_server/requirements.txt
+	$(PYTHON) -m venv $(EMBED_VENV)
+	$(EMBED_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(EMBED_VENV)/bin/python -m pip install --quiet $(TORCH)
+	$(EMBED_VENV)/bin/python -m pip install --quiet -r tests/embedding_server/requirements.txt
+	touch $(EMBED_STAMP)
+
+embed-venv: $(EMBED_STAMP)
+
 ## Start the emulator (canned engine) on 127.0.0.1:5000; pass options with ARGS="--port 5001".
 serve: $(STAMP)
 	$(BIN)/moto-bedrock $(ARGS)
 
-## Lint, then run the whole test suite.
-test: $(STAMP) lint
+## Lint, then run the whole test suite (the embeddings test uses .venv-embed).
+test: $(STAMP) $(EMBED_STAMP) lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
