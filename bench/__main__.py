@@ -248,9 +248,25 @@ def families(n: int, rounds: int) -> dict[str, dict[str, float]]:
     return results
 
 
+def backend(n: int, rounds: int) -> dict[str, dict[str, float]]:
+    """Backend mode against llm-katan (bench/backend.py)."""
+    from .backend import run
+
+    return run(n, rounds)
+
+
 def _table(title: str, results: dict[str, dict[str, float]], baseline: str) -> str:
     base = results[baseline]
-    keys = ("p50_ms", "p90_ms", "mean_ms", "server_cpu_ms", "codec_us")
+    keys = (
+        "p50_ms",
+        "p90_ms",
+        "p99_ms",
+        "mean_ms",
+        "server_cpu_ms",
+        "codec_us",
+        "added_p50_ms",
+        "added_p99_ms",
+    )
     columns = [key for key in keys if any(key in row for row in results.values())]
     header = f"| {title} | " + " | ".join(columns) + " | p50 vs baseline |"
     lines = [header, "|" + "---|" * (len(columns) + 2)]
@@ -266,8 +282,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (3)")
     parser.add_argument(
         "--only",
-        default="in-process,server,families",
-        help="comma-separated scenarios: in-process, server, families (all)",
+        default="in-process,server,families,backend",
+        help="comma-separated scenarios: in-process, server, families, backend (all)",
     )
     args = parser.parse_args()
     chosen = set(args.only.split(","))
@@ -280,6 +296,7 @@ def main() -> None:
         ("in-process", "in-process (@mock_aws)", in_process, "stock moto InvokeModel stub"),
         ("server", "server, c=1", servers, "stock moto_server InvokeModel stub"),
         ("families", "InvokeModel per family, in-process", families, "stock moto InvokeModel stub"),
+        ("backend", "backend mode (llm-katan)", backend, "direct chat/completions, c=1"),
     )
     for key, title, run, baseline in scenarios:
         if key in chosen:
