@@ -33,6 +33,7 @@ from moto_bedrock_runtime.neutral import (
     Tool,
     ToolInputDelta,
 )
+from moto_bedrock_runtime.server import _parser
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -493,3 +494,11 @@ def test_projection_is_deterministic() -> None:
     vector = _vectors(1, 384)[0]
     assert project(vector, 1024) == project(list(vector), 1024)
     assert json.dumps(project(vector, 256)) == json.dumps(project(vector, 256))
+
+
+def test_every_setting_is_documented_and_in_help() -> None:
+    docs = (Path(__file__).parent.parent / "docs/backends.md").read_text()
+    help_text = _parser().format_help()
+    for setting in backend_settings.SETTINGS:
+        assert setting.flag in docs and setting.variable in docs and f"`{setting.key}`" in docs
+        assert setting.flag in help_text and setting.variable in help_text
