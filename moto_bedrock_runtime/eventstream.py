@@ -10,6 +10,7 @@ import json
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
@@ -27,9 +28,15 @@ def _header(name: str, value: str) -> bytes:
     )
 
 
-def encode_frame(headers: Iterable[tuple[str, str]], payload: bytes) -> bytes:
+@lru_cache(maxsize=64)
+def _headers(headers: tuple[tuple[str, str], ...]) -> bytes:
+    """A frame's encoded headers; a stream repeats the same few sets, so each is built once."""
+    return b"".join(_header(k, v) for k, v in headers)
+
+
+def encode_frame(headers: tuple[tuple[str, str], ...], payload: bytes) -> bytes:
     """One message: prelude (lengths + CRC), string headers, payload, message CRC."""
-    header_bytes = b"".join(_header(k, v) for k, v in headers)
+    header_bytes = _headers(headers)
     prelude = struct.pack("!II", 16 + len(header_bytes) + len(payload), len(header_bytes))
     prelude += struct.pack("!I", zlib.crc32(prelude))
     message = prelude + header_bytes + payload
