@@ -12,6 +12,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from moto_bedrock_runtime import __version__
+
 from .conftest import (
     FAKE_SIGV4,
     HAIKU,
@@ -273,3 +275,18 @@ def test_banner_and_default_bind(cli_server: CliServer) -> None:
     assert f"serving on http://127.0.0.1:{cli_server.port}" in cli_server.banner
     assert 'boto3.client("bedrock-runtime", endpoint_url=' in cli_server.banner
     assert "AWS_ENDPOINT_URL=" in cli_server.banner
+    assert "engine: canned (no backend set)" in cli_server.banner
+    health = requests.get(f"{cli_server.url}/moto-api/static/bedrock/health", timeout=10).json()
+    assert health == {"status": "ok", "version": __version__, "engine": "canned", "backends": []}
+
+
+def test_cors_headers_match_motos_on_both_paths(server_url: str) -> None:
+    """The CLI answers bedrock-runtime without moto's Flask layer, and browser requests (with an
+    Origin) through it: both carry the CORS headers moto's server sends."""
+    path = f"/model/{HAIKU}/converse"
+    plain = raw_post(server_url, path, {"messages": MESSAGES})
+    assert plain.status_code == 200 and plain.headers["Access-Control-Allow-Origin"] == "*"
+    browser = raw_post(server_url, path, {"messages": MESSAGES}, Origin="http://app.local")
+    assert browser.headers["Access-Control-Allow-Origin"] == "http://app.local"
+    assert browser.headers["Vary"] == "Origin"
+    assert browser.json()["output"] == plain.json()["output"]
