@@ -20,6 +20,7 @@ import urllib3
 from moto import mock_aws
 
 from moto_bedrock_runtime import backend_settings
+from moto_bedrock_runtime.engines import backend_http
 
 from .backend_servers import KATAN_KEY, KATAN_MODEL, Katan, RawBackend
 from .conftest import NO_RETRIES, CliServer, check_output, client_for
@@ -27,6 +28,7 @@ from .conftest import NO_RETRIES, CliServer, check_output, client_for
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+MESSAGES = [{"role": "user", "content": [{"text": "hello"}]}]
 WEATHER = {
     "tools": [
         {
@@ -380,3 +382,12 @@ def test_server_with_backend_flags(server: CliServer, katan: Katan) -> None:
         e["contentBlockDelta"]["delta"]["text"] for e in stream if "contentBlockDelta" in e
     )
     assert text.endswith("User: stream over http")
+
+
+def test_connections_to_the_backend_are_reused(runtime: Any, katan: Katan) -> None:
+    pool = backend_http._pool(katan.url)
+    before = pool.num_connections
+    for _ in range(5):
+        runtime.converse(modelId="amazon.nova-lite-v1:0", messages=MESSAGES)
+        list(runtime.converse_stream(modelId="amazon.nova-lite-v1:0", messages=MESSAGES)["stream"])
+    assert pool.num_connections - before <= 1  # one kept-alive connection served all ten
