@@ -8,10 +8,10 @@ writes a Reply or a stream of neutral events back as Converse's response and eve
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from . import json_input
 from .catalog import ResolvedModel
 from .conversation import block_event, check_conversation, tool_config
 from .errors import ValidationException
@@ -51,7 +51,6 @@ BAD_OUTPUT_SCHEMA = (
 )
 MODEL_ERROR_PREFIX = "The model returned the following errors: "
 FIELDS_NOT_OBJECT = "The additionalModelRequestFields field must be a JSON object."
-GUARDRAIL_NOT_FOUND = "The guardrail identifier or version provided in the request does not exist."
 
 # Content-block kinds a model must declare support for, by catalog feature.
 _MEDIA_FEATURES = {"image": "images", "document": "documents", "video": "video", "audio": "audio"}
@@ -110,7 +109,7 @@ def _output_schema(body: dict[str, Any], resolved: ResolvedModel) -> dict[str, A
     if not resolved.model.supports("structuredOutput"):
         raise ValidationException(NO_STRUCTURED_OUTPUT)
     try:
-        schema = json.loads(text_format["structure"]["jsonSchema"]["schema"])
+        schema = json_input.loads(text_format["structure"]["jsonSchema"]["schema"])
     except ValueError as exc:
         raise ValidationException(BAD_OUTPUT_SCHEMA) from exc
     if not isinstance(schema, dict):
@@ -126,8 +125,6 @@ def to_chat_request(resolved: ResolvedModel, body: dict[str, Any], streaming: bo
     fields = body.get("additionalModelRequestFields", {})
     if not isinstance(fields, dict):
         raise ValidationException(FIELDS_NOT_OBJECT)
-    if body.get("guardrailConfig"):
-        raise ValidationException(GUARDRAIL_NOT_FOUND)
     tools, choice, forced = tool_config(body.get("toolConfig"))
     config = body.get("inferenceConfig", {})
     max_tokens = config.get("maxTokens")
@@ -188,17 +185,28 @@ def _echoed_settings(body: dict[str, Any]) -> dict[str, Any]:
     return {key: body[key] for key in ("performanceConfig", "serviceTier") if key in body}
 
 
-def _trace(resolved: ResolvedModel | None) -> dict[str, Any] | None:
-    """What Bedrock traces unasked: the model a prompt router chose."""
-    if resolved is None or resolved.invoked_model_arn is None:
-        return None
-    return {"promptRouter": {"invokedModelId": resolved.invoked_model_arn}}
+def _trace(
+    resolved: ResolvedModel | None, guardrail: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The guardrail's trace when the call asked for one, and what Bedrock traces unasked: the
+    model a prompt router chose."""
+    trace: dict[str, Any] = {}
+    if guardrail is not None:
+        trace["guardrail"] = guardrail
+    if resolved is not None and resolved.invoked_model_arn is not None:
+        trace["promptRouter"] = {"invokedModelId": resolved.invoked_model_arn}
+    return trace or None
 
 
 def response(
-    body: dict[str, Any], reply: Reply, latency_ms: int, resolved: ResolvedModel | None = None
+    body: dict[str, Any],
+    reply: Reply,
+    latency_ms: int,
+    resolved: ResolvedModel | None = None,
+    guardrail_trace: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The Converse response for a reply; `resolved` is the request's model, for the trace."""
+    """The Converse response for a reply; `resolved` is the request's model and
+    `guardrail_trace` its guardrail's GuardrailTraceAssessment, for the trace."""
     out: dict[str, Any] = {
         "output": {
             "message": {"role": "assistant", "content": [_wire_block(b) for b in reply.content]}
@@ -210,7 +218,7 @@ def response(
     extra = _additional_fields(body, reply.stop_sequence)
     if extra is not None:
         out["additionalModelResponseFields"] = extra
-    trace = _trace(resolved)
+    trace = _trace(resolved, guardrail_trace)
     if trace is not None:
         out["trace"] = trace
     out.update(_echoed_settings(body))
@@ -222,11 +230,13 @@ def stream_events(
     events: Iterable[StreamEvent],
     clock: Any,
     resolved: ResolvedModel | None = None,
+    guardrail_trace: Callable[[], dict[str, Any] | None] = lambda: None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """ConverseStream's (event type, payload) pairs, one per neutral event as it arrives.
 
     `clock()` gives the milliseconds since the request arrived, for metadata.latencyMs;
-    `resolved` is the request's model, for metadata.trace."""
+    `resolved` is the request's model and `guardrail_trace()` its guardrail's trace (asked for
+    once the output has been evaluated), for metadata.trace."""
     yield "messageStart", {"role": "assistant"}
     for event in events:
         item = block_event(event)
@@ -239,7 +249,7 @@ def stream_events(
                 stop["additionalModelResponseFields"] = extra
             yield "messageStop", stop
             metadata = {"usage": _usage(event.usage), "metrics": {"latencyMs": clock()}}
-            trace = _trace(resolved)
+            trace = _trace(resolved, guardrail_trace())
             if trace is not None:
                 metadata["trace"] = trace
             metadata.update(_echoed_settings(body))

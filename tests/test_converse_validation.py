@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from moto_bedrock_runtime import conversation
 from moto_bedrock_runtime import converse as rules
 from moto_bedrock_runtime.catalog import INVALID_MODEL_ID
+from moto_bedrock_runtime.guardrails import GUARDRAIL_NOT_FOUND
 
 from .conftest import HAIKU, SONNET_37
 
@@ -224,7 +225,7 @@ CASES = [
     pytest.param(
         {"guardrailConfig": {"guardrailIdentifier": "gr1234", "guardrailVersion": "1"}},
         "ValidationException",
-        rules.GUARDRAIL_NOT_FOUND,
+        GUARDRAIL_NOT_FOUND,
         id="unknown-guardrail",
     ),
 ]

@@ -174,15 +174,13 @@ def test_unknown_and_unimplemented_operations(server_url: str) -> None:
     assert unknown.headers["x-amzn-ErrorType"].startswith("UnknownOperationException")
     client = client_for(server_url)
     with pytest.raises(ClientError) as info:
-        client.apply_guardrail(
-            guardrailIdentifier="gr1",
-            guardrailVersion="1",
-            source="INPUT",
-            content=[{"text": {"text": "hello"}}],
+        client.invoke_guardrail_checks(
+            messages=[{"role": "user", "content": [{"text": "hello"}]}],
+            checks={"promptAttack": {"categories": [{"category": "JAILBREAK"}]}},
         )
     assert info.value.response["Error"] == {
         "Code": "ValidationException",
-        "Message": "moto-bedrock does not implement the ApplyGuardrail operation yet.",
+        "Message": "moto-bedrock does not implement the InvokeGuardrailChecks operation yet.",
     }
 
 
@@ -236,9 +234,9 @@ def test_control_plane_over_http(server_url: str) -> None:
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as info:
-        bedrock.list_guardrails()
+        bedrock.list_enforced_guardrails_configuration()
     assert info.value.response["Error"]["Message"] == (
-        "moto-bedrock does not implement the ListGuardrails operation yet."
+        "moto-bedrock does not implement the ListEnforcedGuardrailsConfiguration operation yet."
     )
 
 

@@ -15,6 +15,7 @@ from moto.core.base_backend import BackendDict
 from .custom_models import CustomModels
 from .evaluation_jobs import EvaluationJobs
 from .foundation_models import FoundationModels
+from .guardrails import Guardrails
 from .inference_profiles import InferenceProfiles
 from .invocation_jobs import ModelInvocationJobs
 from .prompt_routers import PromptRouters
@@ -35,6 +36,7 @@ class OwnedModels(BedrockBackend):
 
 class BedrockControlBackend(
     Tagging,
+    Guardrails,
     PromptRouters,
     EvaluationJobs,
     ModelInvocationJobs,

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
-from .. import catalog, converse, vendors
+from .. import catalog, converse, json_input, vendors
 from ..backend_settings import backend_settings
 from ..catalog import ResolvedModel
 from ..control.models import bedrock_backends
@@ -25,8 +25,9 @@ from ..controls import startup as startup_rules
 from ..engines import CANNED, Engine, engine_for
 from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
+from ..guardrails.runtime import NO_GUARDRAILS, Guard, Requested, converse_guard, invoke_guard
 from ..jobs.async_invoke import AsyncInvokes
-from ..neutral import ChatRequest, EmbedRequest, Usage, neutral_json
+from ..neutral import ChatRequest, EmbedRequest, StreamEvent, Usage, neutral_json
 from ..prompt_cache import PromptCache
 from ..request_shapes import ShapeError, input_shape, parse_body
 from ..tokens import request_tokens
@@ -62,13 +63,15 @@ def json_body(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
+        return json_input.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationException(NOT_JSON.format(reason=_reason(exc))) from exc
 
 
 def _reason(exc: Exception) -> str:
-    return exc.msg if isinstance(exc, json.JSONDecodeError) else "it is not UTF-8 text"
+    if isinstance(exc, json.JSONDecodeError):
+        return exc.msg
+    return str(exc) if isinstance(exc, json_input.TooDeep) else "it is not UTF-8 text"
 
 
 def shaped_body(operation: str, raw: bytes, skip: tuple[str, ...] = ("modelId",)) -> dict[str, Any]:
@@ -93,8 +96,11 @@ def _media_type(value: str | None) -> str:
 
 @dataclass
 class Invocation:
-    """A native InvokeModel answer with what its headers report."""
+    """A native InvokeModel answer (encoded, and as the dict it was encoded from, for the
+    history and batch jobs: a 40 KB embedding is not parsed back) with what its headers
+    report."""
 
+    native: dict[str, Any]
     body: bytes
     input_tokens: int
     output_tokens: int
@@ -186,10 +192,15 @@ class BedrockRuntimeBackend(BaseBackend):
     def converse(self, model_id: str, raw_body: bytes, record: dict[str, Any]) -> dict[str, Any]:
         elapsed = _stopwatch()
         body, request = self._chat_request("Converse", model_id, raw_body)
-        engine, _ = self._engine("Converse", request, record)
-        reply = self._answer(engine, lambda e: e.reply(request), record)
-        reply.usage = self.prompt_cache.usage(request, reply.usage)
-        return converse.response(body, reply, elapsed(), request.model)
+        guard = converse_guard(self.account_id, self.region_name, body, record)
+        reply = guard.check_input(request) if guard else None
+        if reply is None:  # a blocked input never reaches a rule or an engine
+            engine, _ = self._engine("Converse", request, record)
+            reply = self._answer(engine, lambda e: e.reply(request), record)
+            reply.usage = self.prompt_cache.usage(request, reply.usage)
+            reply = guard.check_reply(reply) if guard else reply
+        trace = guard.converse_trace() if guard else None
+        return converse.response(body, reply, elapsed(), request.model, trace)
 
     def converse_stream(
         self, model_id: str, raw_body: bytes, record: dict[str, Any]
@@ -197,10 +208,19 @@ class BedrockRuntimeBackend(BaseBackend):
         """Validates now (errors become HTTP errors); the events are produced lazily."""
         elapsed = _stopwatch()
         body, request = self._chat_request("ConverseStream", model_id, raw_body)
-        engine, _ = self._engine("ConverseStream", request, record)
-        stream = self._answer(engine, lambda e: e.stream(request), record)
-        events = self.prompt_cache.stream(request, stream)
-        return converse.stream_events(body, events, elapsed, request.model)
+        guard = converse_guard(self.account_id, self.region_name, body, record)
+        blocked = guard.check_input(request) if guard else None
+        events: Iterator[StreamEvent]
+        if guard is not None and blocked is not None:  # no rule or engine sees a blocked input
+            events = guard.replay(blocked)
+        else:
+            engine, _ = self._engine("ConverseStream", request, record)
+            stream = self._answer(engine, lambda e: e.stream(request), record)
+            events = self.prompt_cache.stream(request, stream)
+            if guard is not None:  # only a guarded stream is held back (sync mode)
+                events = guard.check_stream(events)
+        trace = guard.converse_trace if guard else lambda: None
+        return converse.stream_events(body, events, elapsed, request.model, trace)
 
     def count_tokens(self, model_id: str, raw_body: bytes) -> dict[str, int]:
         """What an InvokeModel or Converse request with this input would report as input
@@ -218,7 +238,7 @@ class BedrockRuntimeBackend(BaseBackend):
         if "invokeModel" in source:
             codec = vendors.codec_for(model)
             try:
-                native = json.loads(source["invokeModel"]["body"])
+                native = json_input.loads(source["invokeModel"]["body"])
             except (ValueError, UnicodeDecodeError) as exc:
                 raise ValidationException(MALFORMED_BODY) from exc
             validate_body(codec.schema, native)
@@ -234,8 +254,10 @@ class BedrockRuntimeBackend(BaseBackend):
         raw_body: bytes,
         content_type: str | None,
         accept: str | None,
-    ) -> tuple[ResolvedModel, Any, dict[str, Any]]:
-        """Model, codec and validated native body of an InvokeModel call."""
+        record: dict[str, Any],
+        guardrail: Requested | None,
+    ) -> tuple[ResolvedModel, Any, dict[str, Any], Guard | None]:
+        """Model, codec, validated native body and guard of an InvokeModel call."""
         self.controls.inject(operation)
         if len(raw_body) > MAX_BODY_BYTES:
             raise ValidationException(BODY_BLOB_TOO_LARGE)
@@ -246,11 +268,19 @@ class BedrockRuntimeBackend(BaseBackend):
         if _media_type(accept) not in JSON_TYPES:
             raise ValidationException(UNSUPPORTED_ACCEPT)
         try:
-            body = json.loads(raw_body)
+            body = json_input.loads(raw_body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationException(MALFORMED_BODY) from exc
+        guard = None
+        if guardrail is not None:
+            if codec.kind != "chat":
+                raise ValidationException(NO_GUARDRAILS.format(model=resolved.model.model_id))
+            streaming = operation != "InvokeModel"
+            guard = invoke_guard(
+                self.account_id, self.region_name, guardrail, body, streaming, record
+            )
         validate_body(codec.schema, body)
-        return resolved, codec, body
+        return resolved, codec, body, guard
 
     def invoke_model(
         self,
@@ -259,12 +289,18 @@ class BedrockRuntimeBackend(BaseBackend):
         content_type: str | None,
         accept: str | None,
         record: dict[str, Any],
+        guardrail: Requested | None = None,
     ) -> Invocation:
         elapsed = _stopwatch()
-        resolved, codec, body = self._native(
-            "InvokeModel", model_id, raw_body, content_type, accept
+        resolved, codec, body, guard = self._native(
+            "InvokeModel", model_id, raw_body, content_type, accept, record, guardrail
         )
         request = codec.request(body, resolved)
+        blocked = guard.check_input(request) if guard else None
+        if guard is not None and blocked is not None:  # no rule or engine sees a blocked input
+            native = {**codec.response(blocked, request, body), **guard.native_keys()}
+            encoded = json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode()
+            return Invocation(native, encoded, 0, 0, elapsed())
         engine, rule = self._engine("InvokeModel", request, record)
         if rule is not None and "body" in rule.respond:
             usage = rule.respond.get("usage", {})
@@ -276,7 +312,11 @@ class BedrockRuntimeBackend(BaseBackend):
         elif codec.kind == "chat":
             reply = self._answer(engine, lambda e: e.reply(request), record)
             reply.usage = self.prompt_cache.usage(request, reply.usage)
+            if guard is not None:
+                reply = guard.check_reply(reply)
             native = codec.response(reply, request, body)
+            if guard is not None:
+                native.update(guard.native_keys())
             counts = (reply.usage.input_tokens, reply.usage.output_tokens)
         elif codec.kind == "embed":
             reply = self._answer(engine, lambda e: e.embed(request), record)
@@ -286,7 +326,7 @@ class BedrockRuntimeBackend(BaseBackend):
             native = codec.response(engine.generate_image(request), request, body)
             counts = (0, 0)
         encoded = json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode()
-        return Invocation(encoded, counts[0], counts[1], elapsed())
+        return Invocation(native, encoded, counts[0], counts[1], elapsed())
 
     def invoke_model_stream(
         self,
@@ -295,15 +335,17 @@ class BedrockRuntimeBackend(BaseBackend):
         content_type: str | None,
         accept: str | None,
         record: dict[str, Any],
+        guardrail: Requested | None = None,
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """Validates now; each native chunk becomes a `chunk` event as the engine produces it."""
         elapsed = _stopwatch()
         operation = "InvokeModelWithResponseStream"
-        resolved, codec, body = self._native(operation, model_id, raw_body, content_type, accept)
+        resolved, codec, body, guard = self._native(
+            operation, model_id, raw_body, content_type, accept, record, guardrail
+        )
         if codec.kind != "chat" or not resolved.model.summary.get("responseStreamingSupported"):
             raise ValidationException(NO_STREAMING)
         request = codec.request(body, resolved)
-        engine, rule = self._engine(operation, request, record)
         first_byte: list[int] = []
 
         def metrics(usage: Usage) -> dict[str, int]:
@@ -318,12 +360,21 @@ class BedrockRuntimeBackend(BaseBackend):
                 counts["cacheWriteInputTokenCount"] = usage.cache_write_input_tokens
             return counts
 
-        if rule is not None and "chunks" in rule.respond:
-            native = _declared_chunks(rule.respond, request, metrics)
+        blocked = guard.check_input(request) if guard else None
+        if guard is not None and blocked is not None:  # no rule or engine sees a blocked input
+            native = guard.tag_chunks(codec.stream(guard.replay(blocked), request, body, metrics))
         else:
-            stream = self._answer(engine, lambda e: e.stream(request), record)
-            events = self.prompt_cache.stream(request, stream)
-            native = codec.stream(events, request, body, metrics)
+            engine, rule = self._engine(operation, request, record)
+            if rule is not None and "chunks" in rule.respond:
+                native = _declared_chunks(rule.respond, request, metrics)
+            else:
+                stream = self._answer(engine, lambda e: e.stream(request), record)
+                events = self.prompt_cache.stream(request, stream)
+                if guard is not None:  # only a guarded stream is held back (sync mode)
+                    events = guard.check_stream(events)
+                native = codec.stream(events, request, body, metrics)
+                if guard is not None:
+                    native = guard.tag_chunks(native)
 
         def chunks() -> Iterator[tuple[str, dict[str, Any]]]:
             for chunk in native:

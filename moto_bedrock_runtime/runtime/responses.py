@@ -21,12 +21,14 @@ from urllib.parse import unquote
 import botocore.session
 from moto.core.responses import BaseResponse
 
-from .. import config, invocation_logging
+from .. import invocation_logging, json_input
+from ..bearer_region import BearerRegion
 from ..controls import recorded_headers
-from ..converse import GUARDRAIL_NOT_FOUND
-from ..errors import BedrockError, error_response, new_request_id
+from ..errors import BedrockError, ClientGone, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
 from ..eventstream import encode_events, exception_frame
+from ..guardrails import apply_guardrail
+from ..guardrails.runtime import from_headers
 from ..jobs.async_invoke import request_params
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
 from .models import BedrockRuntimeBackend, bedrockruntime_backends, shaped_body
@@ -105,7 +107,7 @@ def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-class BedrockRuntimeResponse(BaseResponse):
+class BedrockRuntimeResponse(BearerRegion, BaseResponse):
     """moto's response class for bedrock-runtime, answering from our backend."""
 
     use_raw_body = True
@@ -116,17 +118,6 @@ class BedrockRuntimeResponse(BaseResponse):
     @property
     def backend(self) -> BedrockRuntimeBackend:
         return bedrockruntime_backends[self.current_account][self.region]
-
-    def get_region_from_url(self, request: Any, full_url: str) -> str:
-        """A bearer-token request carries no SigV4 scope: unless the host or the user agent
-        names a region, it is the configured one (MOTO_BEDROCK_REGION)."""
-        if (
-            request.headers.get("Authorization", "").startswith("Bearer ")
-            and not self.region_regex.search(full_url)
-            and not self.region_from_useragent_regex.search(request.headers.get("User-Agent", ""))
-        ):
-            return config.bearer_region()
-        return super().get_region_from_url(request, full_url)
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         request_id = new_request_id()
@@ -141,6 +132,8 @@ class BedrockRuntimeResponse(BaseResponse):
             status, out_headers, body = handler(model_id, record)
         except BedrockError as error:
             return self._failed(record, error, request_id)
+        except ClientGone:
+            raise  # the request body never fully arrived: nobody is left to answer
         except Exception:
             log.exception("bedrock-runtime request failed")
             return self._failed(record, InternalServerException(INTERNAL_ERROR), request_id)
@@ -155,7 +148,7 @@ class BedrockRuntimeResponse(BaseResponse):
         """The history entry of this call, completed as the call goes (see controls.py)."""
         raw = self._raw_body()
         try:
-            sent: Any = json.loads(raw) if raw else None
+            sent: Any = json_input.loads(raw) if raw else None
         except (ValueError, UnicodeDecodeError):
             sent = raw.decode("utf-8", "replace")
         return {
@@ -215,15 +208,16 @@ class BedrockRuntimeResponse(BaseResponse):
     def _op_InvokeModel(
         self, model_id: str, record: dict[str, Any]
     ) -> tuple[int, dict[str, str], bytes]:
-        self._refuse_guardrail_headers()
+        guardrail = from_headers(self.headers)
         result = self.backend.invoke_model(
             model_id,
             self._raw_body(),
             self.headers.get("Content-Type"),
             self.headers.get("Accept"),
             record,
+            guardrail,
         )
-        record["response"] = json.loads(result.body)
+        record["response"] = result.native
         record[invocation_logging.TOKEN_COUNTS] = (result.input_tokens, result.output_tokens)
         headers = {
             "Content-Type": "application/json",
@@ -237,10 +231,10 @@ class BedrockRuntimeResponse(BaseResponse):
     def _op_InvokeModelWithResponseStream(
         self, model_id: str, record: dict[str, Any]
     ) -> tuple[int, dict[str, str], Any]:
-        self._refuse_guardrail_headers()
+        guardrail = from_headers(self.headers)
         accept = self.headers.get("X-Amzn-Bedrock-Accept")
         chunks = self.backend.invoke_model_stream(
-            model_id, self._raw_body(), self.headers.get("Content-Type"), accept, record
+            model_id, self._raw_body(), self.headers.get("Content-Type"), accept, record, guardrail
         )
         headers = {
             "Content-Type": EVENTSTREAM,
@@ -248,6 +242,15 @@ class BedrockRuntimeResponse(BaseResponse):
             **self._echoed_headers(),
         }
         return 200, headers, self._stream_body("InvokeModelWithResponseStream", chunks, record)
+
+    def _op_ApplyGuardrail(
+        self, model_id: str | None, record: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        body = shaped_body(
+            "ApplyGuardrail", self._raw_body(), skip=("guardrailIdentifier", "guardrailVersion")
+        )
+        result = apply_guardrail(self.current_account, self.region, self.raw_path, body)
+        return self._answer(record, result)
 
     def _op_StartAsyncInvoke(
         self, model_id: str | None, record: dict[str, Any]
@@ -283,10 +286,6 @@ class BedrockRuntimeResponse(BaseResponse):
         """Settings Bedrock reports back in response headers when the request set them."""
         names = ("X-Amzn-Bedrock-PerformanceConfig-Latency", "X-Amzn-Bedrock-Service-Tier")
         return {name: self.headers[name] for name in names if self.headers.get(name)}
-
-    def _refuse_guardrail_headers(self) -> None:
-        if self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier"):
-            raise ValidationException(GUARDRAIL_NOT_FOUND)
 
     def _op_ConverseStream(
         self, model_id: str, record: dict[str, Any]
