@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -330,6 +332,23 @@ class Controls:
 # Rules loaded when a server starts (`moto-bedrock --rules FILE`): every account and region,
 # consulted after a backend's own rules, and kept across moto's resets.
 startup = Controls()
+
+
+def load_rules_file(path: str | PathLike[str]) -> int:
+    """Adds a JSON rules file (a list of rules or {"rules": [...]}) to `startup`, for every
+    front door that starts with one (the server's --rules, LocalStack's MOTO_BEDROCK_RULES).
+
+    Returns how many rules were added; a file that cannot be read or used raises RuleError
+    naming the file and why, and adds nothing.
+    """
+    try:
+        data = json.loads(Path(path).read_text())
+        rules = data.get("rules") if isinstance(data, dict) else data
+        if not isinstance(rules, list):
+            raise RuleError('the file must hold a list of rules or {"rules": [...]}')
+        return len(startup.add_rules(rules))
+    except (OSError, ValueError) as exc:  # RuleError is a ValueError
+        raise RuleError(f"cannot load rules from {path}: {exc}") from exc
 
 
 def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -7,7 +7,6 @@ alive and writes stream frames as they are produced.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -21,7 +20,7 @@ from typing import Any
 
 from . import __version__, backend_settings
 from .backend_settings import SETTINGS, BackendSettings, SettingsError, is_local, safe_url
-from .controls import RuleError, startup
+from .controls import RuleError, load_rules_file
 from .http_server import generate_self_signed_cert, make_server
 from .model_map import layers
 from .plugin import preserve_header_names, wsgi_app
@@ -143,6 +142,7 @@ def _banner(url: str, cert: Path | None, settings: BackendSettings) -> str:
         f"moto-bedrock {__version__} serving on {url}",
         _engine_line(settings),
         f"health: {url}/moto-api/static/bedrock/health",
+        f"live page: {url}/moto-api/static/bedrock/",
         "Point boto3 at it:",
         f'  boto3.client("bedrock-runtime", endpoint_url="{url}", region_name="us-east-1",',
         '               aws_access_key_id="test", aws_secret_access_key="test"'
@@ -160,13 +160,9 @@ def _banner(url: str, cert: Path | None, settings: BackendSettings) -> str:
 def _load_rules(path: str) -> int:
     """Rules from a file into the server-wide store; a bad file stops the server with why."""
     try:
-        data = json.loads(Path(path).read_text())
-        rules = data.get("rules") if isinstance(data, dict) else data
-        if not isinstance(rules, list):
-            raise RuleError('the file must hold a list of rules or {"rules": [...]}')
-        return len(startup.add_rules(rules))
-    except (OSError, ValueError) as exc:
-        raise SystemExit(f"moto-bedrock: cannot load rules from {path}: {exc}") from exc
+        return load_rules_file(path)
+    except RuleError as exc:
+        raise SystemExit(f"moto-bedrock: {exc}") from exc
 
 
 def main(argv: Sequence[str] | None = None) -> None:
