@@ -78,6 +78,15 @@ class ServiceUnavailableException(BedrockError):
     code = "ServiceUnavailableException"
 
 
+class ClientGone(Exception):
+    """The peer closed, reset or stalled the connection: nothing more can be exchanged.
+
+    The servers re-raise socket errors as this, so they stay distinguishable from OSErrors the
+    application raises itself (those are its bugs and become a 500), and the response classes
+    let it through instead of answering an internal error nobody can receive.
+    """
+
+
 class UnknownOperationException(BedrockError):
     """What AWS answers for a method and path that name no operation."""
 

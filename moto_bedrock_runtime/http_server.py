@@ -1,10 +1,11 @@
-"""A small threaded HTTP/1.1 WSGI server: persistent connections and incremental streaming.
+"""A small threaded WSGI server: persistent connections and incremental streaming.
 
 Werkzeug's development server answers every request with ``Connection: close``; reconnecting
 costs more CPU than serving an emulated Bedrock call, and event streams must reach the client
 frame by frame. This server keeps connections alive, frames responses with Content-Length or
 chunked encoding, flushes every chunk the application yields, and never answers with HTML.
-It knows nothing of moto: it serves any PEP 3333 application.
+HTTP/2 (which the AWS SDK for JavaScript uses for bedrock-runtime) is served on the same port
+by :mod:`.http2`. It knows nothing of moto: it serves any PEP 3333 application.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from .errors import ClientGone, new_request_id
+
 log = logging.getLogger("moto_bedrock_runtime.server")
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
@@ -47,6 +50,11 @@ _MAX_CHUNK_LINE = 4096
 _LINGER_SECONDS = 2.0
 _BLANK_LINES = (b"\r\n", b"\n")
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_HTTP2_REQUEST_LINE = b"PRI * HTTP/2.0\r\n"  # how the HTTP/2 connection preface starts
+# Connection-specific fields (RFC 9113 §8.2.2): never passed on from a WSGI application.
+_HOP_BY_HOP = frozenset(
+    ("connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade")
+)
 
 _TOKEN_CHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _TOKEN = re.compile(_TOKEN_CHARS.encode())
@@ -74,14 +82,6 @@ class _HTTPError(Exception):
         self.message = message
 
 
-class _ClientGone(Exception):
-    """The peer closed, reset or stalled the connection: nothing more can be exchanged.
-
-    Socket errors are re-raised as this so they stay distinguishable from OSErrors the
-    application raises itself (those are its bugs and become a 500).
-    """
-
-
 _date_cache: tuple[int, str] = (0, "")
 
 
@@ -94,7 +94,24 @@ def _http_date() -> str:
     return _date_cache[1]
 
 
-class _Body:
+class LineReader:
+    """What ``wsgi.input`` offers beyond read() and readline(), built on the subclass's
+    readline(), for both protocols' request bodies."""
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines, total = [], 0
+        for line in self:
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.readline, b"")
+
+
+class _Body(LineReader):
     """``wsgi.input``: yields exactly the request body (de-chunked), then EOF.
 
     ``100 Continue`` is sent on the first read rather than up front, so an application that
@@ -147,27 +164,15 @@ class _Body:
             try:
                 line = self._rfile.readline(limit)
             except OSError as err:
-                raise _ClientGone("reading the request body failed") from err
+                raise ClientGone("reading the request body failed") from err
             if len(line) < limit and not line.endswith(b"\n"):
-                raise _ClientGone("the request body ended early")
+                raise ClientGone("the request body ended early")
             self._left -= len(line)
             want -= len(line)
             parts.append(line)
             if line.endswith(b"\n"):
                 break
         return b"".join(parts)
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        lines, total = [], 0
-        for line in self:
-            lines.append(line)
-            total += len(line)
-            if 0 < hint <= total:
-                break
-        return lines
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readline, b"")
 
     def drain(self) -> None:
         """Discard what the application left unread, keeping the connection in sync."""
@@ -182,7 +187,7 @@ class _Body:
                 wfile.write(_CONTINUE)
                 wfile.flush()
             except OSError as err:
-                raise _ClientGone("sending 100 Continue failed") from err
+                raise ClientGone("sending 100 Continue failed") from err
         if self._left == 0 and self._chunked and not self._last_chunk_read:
             self._next_chunk()
         return self._left
@@ -204,53 +209,42 @@ class _Body:
         try:
             line = self._rfile.readline(_MAX_CHUNK_LINE + 1)
         except OSError as err:
-            raise _ClientGone("reading the request body failed") from err
+            raise ClientGone("reading the request body failed") from err
         if line.endswith(b"\n"):
             return line
         if len(line) > _MAX_CHUNK_LINE:
             raise _HTTPError(400, "Chunk framing line too long")
-        raise _ClientGone("the request body ended early")
+        raise ClientGone("the request body ended early")
 
     def _take(self, size: int) -> bytes:
         try:
             data = self._rfile.read(size)
         except OSError as err:
-            raise _ClientGone("reading the request body failed") from err
+            raise ClientGone("reading the request body failed") from err
         if len(data) < size:
-            raise _ClientGone("the request body ended early")
+            raise ClientGone("the request body ended early")
         self._left -= size
         return data
 
 
-class _Response:
-    """One response: the WSGI ``start_response``/``write`` pair and its HTTP/1.1 framing.
+class ResponseBase:
+    """One response's WSGI side: ``start_response``, ``write`` and the JSON error, whatever
+    the protocol. Subclasses frame it (HTTP/1.1 here, HTTP/2 in :mod:`.http2`).
 
     Headers are held back until the first non-empty body chunk (PEP 3333), so an error raised
-    before then can still become a clean 500, and they leave in the same packet as that chunk.
+    before then can still become a clean 500, and they leave together with that chunk.
     """
 
-    def __init__(
-        self,
-        wfile: io.BufferedWriter,
-        server_software: str,
-        method: str,
-        body: _Body | None,
-        keep_alive: bool,
-        http10: bool,
-    ) -> None:
-        self._wfile = wfile
-        self._server_software = server_software
-        self._method = method
-        self._body = body
-        self._http10 = http10
-        self.close = not keep_alive
+    def __init__(self, server_software: str, method: str) -> None:
+        self.server_software = server_software
+        self.method = method
+        self.close = False  # the connection must end after this response (HTTP/1.1)
         self.status: str | None = None
         self.headers: list[tuple[str, str]] = []
         self.headers_sent = False
         self.sent_code: int | None = None  # status code once the headers went out
         self.bodyless = False  # headers sent for a response that must not carry a body
-        self._chunked = False
-        self._left: int | None = None  # Content-Length bytes still owed
+        self.left: int | None = None  # Content-Length bytes still owed
 
     def start_response(
         self,
@@ -272,72 +266,129 @@ class _Response:
         return self.write
 
     def write(self, data: bytes) -> None:
-        """Send one body chunk now (headers first if still pending) and flush it."""
+        """Send one body chunk now (headers first if still pending)."""
         if not data:
             return
         if not self.headers_sent:
-            self._send_head(empty=False)
+            self.send_head(empty=False)
         if self.bodyless:
             return
-        if self._left is not None:
-            if len(data) > self._left:
+        if self.left is not None:
+            if len(data) > self.left:
                 log.warning("response body exceeds its Content-Length; extra bytes dropped")
-                data = data[: self._left]
-            self._left -= len(data)
-        self._send(b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data)
-
-    def finish(self) -> None:
-        """End the body: headers for an empty one, the last chunk for a chunked one."""
-        if not self.headers_sent:
-            self._send_head(empty=True)
-        self._send(b"0\r\n\r\n" if self._chunked else b"")
-        if self._left:  # the application sent less than its Content-Length promised
-            self.close = True
+                data = data[: self.left]
+            self.left -= len(data)
+        self.send_body(data)
 
     def fail(
         self, status: int, message: str, *, close: bool, error_type: str | None = None
     ) -> None:
-        """Answer with a JSON error if nothing was sent yet, else give up on the connection."""
+        """Answer with a JSON error if nothing was sent yet, else cut the response short."""
         self.close = self.close or close or self.headers_sent
         if self.headers_sent:
+            self.cut()
             return
         body = json.dumps({"message": message}).encode()
         self.status = f"{status} {HTTPStatus(status).phrase}"
-        self.headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        if error_type is not None:
-            self.headers.append(("x-amzn-ErrorType", error_type))
-        self._chunked, self._left = False, None
+        # A request refused before it reached the application is still a modeled error to an
+        # SDK: the client's mistake (4xx) a ValidationException, ours an internal error.
+        default = "InternalServerException" if status >= 500 else "ValidationException"
+        self.headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("x-amzn-ErrorType", error_type or default),
+            ("x-amzn-RequestId", new_request_id()),
+        ]
         self.write(body)
         self.finish()
 
-    def _send_head(self, *, empty: bool) -> None:
+    def head_fields(self) -> list[tuple[str, str]]:
+        """The headers to send: the application's, less the hop-by-hop ones, plus ``Date`` and
+        ``Server`` unless it set them. Sets ``sent_code``, ``bodyless`` and ``left``."""
         if self.status is None:
             raise AssertionError("the application sent a body before calling start_response()")
         code = int(self.status[:3])
-        bodyless = self._method == "HEAD" or code < 200 or code in (204, 304)
-        lines = [f"HTTP/1.1 {self.status}\r\n"]
+        fields = []
         has_date = has_server = False
         for name, value in self.headers:
             lower = name.lower()
             if lower == "content-length":
-                self._left = int(value)
-                if self._left < 0:
+                self.left = int(value)
+                if self.left < 0:
                     raise ValueError(f"invalid Content-Length {value!r}")
-            elif lower == "transfer-encoding":
-                continue  # framing is the server's job (hop-by-hop, PEP 3333)
-            elif lower == "connection":
-                self.close = self.close or "close" in value.lower()
-                continue  # re-added below from the final keep-alive decision
+            elif lower in _HOP_BY_HOP:  # framing and connection state are the server's job
+                if lower == "connection" and "close" in value.lower():
+                    self.close = True
+                continue
             elif lower == "date":
                 has_date = True
             elif lower == "server":
                 has_server = True
-            lines.append(f"{name}: {value}\r\n")
+            fields.append((name, value))
         if not has_date:
-            lines.append(f"Date: {_http_date()}\r\n")
+            fields.append(("Date", _http_date()))
         if not has_server:
-            lines.append(f"Server: {self._server_software}\r\n")
-        if self._left is None and not bodyless:
+            fields.append(("Server", self.server_software))
+        self.bodyless = self.method == "HEAD" or code < 200 or code in (204, 304)
+        if self.bodyless:
+            self.left = None
+        self.sent_code = code
+        return fields
+
+    def send_head(self, *, empty: bool) -> None:
+        """Send the status and headers; ``empty``: the body is known to be empty."""
+        raise NotImplementedError
+
+    def send_body(self, data: bytes) -> None:
+        """Send one non-empty body chunk at once."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """End the body (sending the headers first if the body is empty)."""
+        raise NotImplementedError
+
+    def cut(self) -> None:
+        """Abandon a response whose headers are out, so the client sees it is incomplete."""
+        raise NotImplementedError
+
+
+class _Response(ResponseBase):
+    """An HTTP/1.1 response: Content-Length or chunked framing, and the keep-alive decision."""
+
+    def __init__(
+        self,
+        wfile: io.BufferedWriter,
+        server_software: str,
+        method: str,
+        body: _Body | None,
+        keep_alive: bool,
+        http10: bool,
+    ) -> None:
+        super().__init__(server_software, method)
+        self._wfile = wfile
+        self._body = body
+        self._http10 = http10
+        self.close = not keep_alive
+        self._chunked = False
+
+    def send_body(self, data: bytes) -> None:
+        self._send(b"%x\r\n%b\r\n" % (len(data), data) if self._chunked else data)
+
+    def finish(self) -> None:
+        if not self.headers_sent:
+            self.send_head(empty=True)
+        self._send(b"0\r\n\r\n" if self._chunked else b"")
+        if self.left:  # the application sent less than its Content-Length promised
+            self.close = True
+
+    def cut(self) -> None:
+        """The connection closes (``close`` is already set): the client sees a short body."""
+
+    def send_head(self, *, empty: bool) -> None:
+        fields = self.head_fields()
+        lines = [f"HTTP/1.1 {self.status}\r\n"]
+        lines.extend(f"{name}: {value}\r\n" for name, value in fields)
+        if self.left is None and not self.bodyless:
             if empty:
                 lines.append("Content-Length: 0\r\n")
             elif self._http10:
@@ -353,22 +404,115 @@ class _Response:
             lines.append("Connection: keep-alive\r\n")
         lines.append("\r\n")
         head = "".join(lines).encode("latin-1")
-        if bodyless:
-            self._left = None
-        self.bodyless = bodyless
-        self.sent_code = code
         self.headers_sent = True
         try:
             self._wfile.write(head)
         except OSError as err:
-            raise _ClientGone("sending the response failed") from err
+            raise ClientGone("sending the response failed") from err
 
     def _send(self, data: bytes) -> None:
         try:
             self._wfile.write(data)
             self._wfile.flush()
         except OSError as err:
-            raise _ClientGone("sending the response failed") from err
+            raise ClientGone("sending the response failed") from err
+
+
+def base_environ(server: WSGIServer, client_address: tuple[str, int]) -> dict[str, Any]:
+    """The environ entries every request on one connection shares."""
+    return {
+        "SERVER_SOFTWARE": server.server_version,
+        "SERVER_NAME": server.server_address[0],
+        "SERVER_PORT": str(server.server_address[1]),
+        "REMOTE_ADDR": client_address[0],
+        "REMOTE_PORT": str(client_address[1]),
+        "SCRIPT_NAME": "",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if server.ssl_context is not None else "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+    }
+
+
+def add_fields(environ: dict[str, Any], fields: list[tuple[str, str]]) -> None:
+    """Request header fields as CGI variables; repeated fields are joined with commas."""
+    for name, value in fields:
+        if "_" in name:  # would alias a dashed name in CGI form; werkzeug skips them too
+            continue
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+        environ[key] = f"{environ[key]},{value}" if key in environ else value
+
+
+def run_app(
+    server: WSGIServer,
+    environ: dict[str, Any],
+    fields: list[tuple[str, str]],
+    response: ResponseBase,
+    peer: str,
+) -> None:
+    """Run the application for one request and stream its body, whatever the protocol.
+
+    Failures become a JSON 500, or cut the response if its headers are already out; a client
+    that went away closes the application's iterable quietly.
+    """
+    started = time.perf_counter()
+    try:
+        if server.environ_hook is not None:  # the only consumer of an HTTPMessage
+            headers = http.client.HTTPMessage()
+            for name, value in fields:
+                headers[name] = value
+            server.environ_hook(environ, headers)
+        result = server.app(environ, response.start_response)
+        try:
+            for data in result:
+                response.write(data)
+                if response.bodyless:
+                    break
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        response.finish()
+    except ClientGone as exc:
+        response.close = True
+        log.debug("client %s went away: %s", peer, exc)
+    except _HTTPError as err:
+        response.fail(err.status, err.message, close=True)
+    except Exception:
+        log.exception(
+            "unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
+        )
+        response.fail(
+            500, "Internal server error", close=False, error_type="InternalServerException"
+        )
+    log.debug(
+        "%s %s %s %.1f ms",
+        environ["REQUEST_METHOD"],
+        environ["PATH_INFO"],
+        response.sent_code or "-",
+        (time.perf_counter() - started) * 1000,
+    )
+
+
+def linger(sock: socket.socket) -> None:
+    """Half-close, then discard what the client still sends for a moment.
+
+    Closing with unread input makes the kernel send a reset, which can destroy an error
+    response before the client has read it.
+    """
+    try:
+        sock.shutdown(socket.SHUT_WR)
+        deadline = time.monotonic() + _LINGER_SECONDS
+        sock.settimeout(_LINGER_SECONDS)
+        while time.monotonic() < deadline and sock.recv(_BUFFER_SIZE):
+            pass
+    except OSError:
+        pass
 
 
 class _Handler(socketserver.BaseRequestHandler):
@@ -389,10 +533,9 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         """Set up the connection's transport, then run its protocol.
 
-        This is the single place where the protocol is chosen. HTTP/2 support would go here:
-        after the TLS handshake, ``self.rfile.peek()`` the first bytes for the prior-knowledge
-        preface ``PRI * HTTP/2.0`` (or check ``selected_alpn_protocol()``) and hand
-        ``self.connection`` and ``self.rfile`` to an HTTP/2 handler instead of the HTTP/1.1 loop.
+        This is the single place where the protocol is chosen: HTTP/2 when TLS negotiated
+        ``h2`` by ALPN or the client opened with the HTTP/2 preface (prior knowledge, as
+        cleartext HTTP/2 clients do), HTTP/1.1 otherwise.
         """
         server = self.server
         try:
@@ -400,9 +543,26 @@ class _Handler(socketserver.BaseRequestHandler):
                 self.connection = server.ssl_context.wrap_socket(self.connection, server_side=True)
             self.rfile = self.connection.makefile("rb", _BUFFER_SIZE)
             self.wfile = self.connection.makefile("wb", _BUFFER_SIZE)
-            self._serve_http1()
-        except (OSError, _ClientGone) as exc:  # includes ssl.SSLError and idle timeouts
+            if self._speaks_http2():
+                # Imported here: the HTTP/2 module builds on this one.
+                from .http2 import serve_http2
+
+                serve_http2(self.connection, self.rfile, server, self.client_address)
+            else:
+                self._serve_http1()
+        except (OSError, ClientGone) as exc:  # includes ssl.SSLError and idle timeouts
             log.debug("connection from %s ended: %s", self.client_address[0], exc)
+
+    def _speaks_http2(self) -> bool:
+        """Whether ALPN chose ``h2`` or the first bytes are the HTTP/2 preface.
+
+        Only what the first read brought is looked at: a client that splits the preface's
+        first line over several packets is answered as HTTP/1.1 (a 505).
+        """
+        connection = self.connection
+        if isinstance(connection, ssl.SSLSocket) and connection.selected_alpn_protocol() == "h2":
+            return True
+        return self.rfile.peek(len(_HTTP2_REQUEST_LINE)).startswith(_HTTP2_REQUEST_LINE)
 
     def finish(self) -> None:
         self.server._untrack(self)
@@ -421,24 +581,10 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def _serve_http1(self) -> None:
         server = self.server
-        base_environ = {
-            "SERVER_SOFTWARE": server.server_version,
-            "SERVER_NAME": server.server_address[0],
-            "SERVER_PORT": str(server.server_address[1]),
-            "REMOTE_ADDR": self.client_address[0],
-            "REMOTE_PORT": str(self.client_address[1]),
-            "SCRIPT_NAME": "",
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "https" if server.ssl_context is not None else "http",
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-            "wsgi.input_terminated": True,
-        }
+        environ_base = base_environ(server, self.client_address)
         while True:
             try:
-                request = self._read_request(base_environ)
+                request = self._read_request(environ_base)
             except _HTTPError as err:
                 response = _Response(self.wfile, server.server_version, "GET", None, False, False)
                 response.fail(err.status, err.message, close=True)
@@ -447,15 +593,7 @@ class _Handler(socketserver.BaseRequestHandler):
             if request is None:
                 return
             environ, fields, body, response = request
-            started = time.perf_counter()
-            self._run_app(environ, fields, response)
-            log.debug(
-                "%s %s %s %.1f ms",
-                environ["REQUEST_METHOD"],
-                environ["PATH_INFO"],
-                response.sent_code or "-",
-                (time.perf_counter() - started) * 1000,
-            )
+            run_app(server, environ, fields, response, self.client_address[0])
             if response.close:
                 if not body.complete:
                     self._linger()
@@ -467,7 +605,7 @@ class _Handler(socketserver.BaseRequestHandler):
                 return
 
     def _read_request(
-        self, base_environ: dict[str, Any]
+        self, environ_base: dict[str, Any]
     ) -> tuple[dict[str, Any], list[tuple[str, str]], _Body, _Response] | None:
         """Parse the next request head; None when the client closed between requests.
 
@@ -482,7 +620,7 @@ class _Handler(socketserver.BaseRequestHandler):
         if len(line) > MAX_HEAD_BYTES:
             raise _HTTPError(414, "Request line too long")
         if not line.endswith(b"\n"):
-            raise _ClientGone("the connection closed inside the request line")
+            raise ClientGone("the connection closed inside the request line")
         parts = line.rstrip(b"\r\n").split(b" ")
         if len(parts) != 3:
             raise _HTTPError(400, "Malformed request line")
@@ -502,7 +640,7 @@ class _Handler(socketserver.BaseRequestHandler):
             if budget < 0:
                 raise _HTTPError(431, "Request header fields too large")
             if not line.endswith(b"\n"):
-                raise _ClientGone("the connection closed inside the request head")
+                raise ClientGone("the connection closed inside the request head")
             if line in _BLANK_LINES:
                 break
             lines.append(line)
@@ -516,20 +654,14 @@ class _Handler(socketserver.BaseRequestHandler):
         absolute = _ABSOLUTE_FORM.match(path)  # proxy-style request: the authority is the host
         if absolute:
             path = path[absolute.end() :] or b"/"
-        environ = base_environ.copy()
+        environ = environ_base.copy()
         environ["REQUEST_METHOD"] = method.decode("latin-1")
         # PEP 3333: the percent-decoded path's bytes as a latin-1 str, like werkzeug.
         environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
         environ["QUERY_STRING"] = query.decode("latin-1")
         environ["RAW_URI"] = environ["REQUEST_URI"] = raw_target  # keeps %2F and %3A intact
         environ["SERVER_PROTOCOL"] = version.decode("latin-1")
-        for name, value in fields:
-            if "_" in name:  # would alias a dashed name in CGI form; werkzeug skips them too
-                continue
-            key = name.upper().replace("-", "_")
-            if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                key = "HTTP_" + key
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        add_fields(environ, fields)
         if absolute:
             environ["HTTP_HOST"] = absolute[1].decode("latin-1")
 
@@ -577,60 +709,15 @@ class _Handler(socketserver.BaseRequestHandler):
         environ["CONTENT_LENGTH"] = value
         return int(value), False
 
-    def _run_app(
-        self, environ: dict[str, Any], fields: list[tuple[str, str]], response: _Response
-    ) -> None:
-        """Run the application and stream its body; failures become a JSON 500 or a cut."""
-        server = self.server
-        try:
-            if server.environ_hook is not None:  # the only consumer of an HTTPMessage
-                headers = http.client.HTTPMessage()
-                for name, value in fields:
-                    headers[name] = value
-                server.environ_hook(environ, headers)
-            result = server.app(environ, response.start_response)
-            try:
-                for data in result:
-                    response.write(data)
-                    if response.bodyless:
-                        break
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
-            response.finish()
-        except _ClientGone as exc:
-            response.close = True
-            log.debug("client %s went away: %s", self.client_address[0], exc)
-        except _HTTPError as err:
-            response.fail(err.status, err.message, close=True)
-        except Exception:
-            log.exception(
-                "unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
-            )
-            response.fail(
-                500, "Internal server error", close=False, error_type="InternalServerException"
-            )
-
     def _linger(self) -> None:
-        """Half-close, then discard what the client still sends for a moment.
-
-        Closing with unread input makes the kernel send a reset, which can destroy an error
-        response before the client has read it.
-        """
-        try:
+        """Flush what is buffered, then :func:`linger`."""
+        with contextlib.suppress(OSError):
             self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_WR)
-            deadline = time.monotonic() + _LINGER_SECONDS
-            self.connection.settimeout(_LINGER_SECONDS)
-            while time.monotonic() < deadline and self.connection.recv(_BUFFER_SIZE):
-                pass
-        except OSError:
-            pass
+        linger(self.connection)
 
 
 class WSGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
-    """Threaded HTTP/1.1 server for a WSGI app: one daemon thread per connection.
+    """Threaded HTTP/1.1 and HTTP/2 server for a WSGI app: one daemon thread per connection.
 
     Built on ``TCPServer`` rather than ``http.server.HTTPServer`` to skip its reverse DNS
     lookup at bind time; ``server_close()`` also ends open keep-alive connections.
@@ -652,6 +739,8 @@ class WSGIServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         keep_alive_timeout: float = 120.0,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in server_address[0] else socket.AF_INET
+        if ssl_context is not None:  # HTTP/2 clients (Node's http2, curl) pick h2 by ALPN
+            ssl_context.set_alpn_protocols(["h2", "http/1.1"])
         self.app = app
         self.ssl_context = ssl_context
         self.environ_hook = environ_hook
@@ -698,6 +787,7 @@ def make_server(
     ``environ_hook(environ, headers)`` runs before the app on every request, with the parsed
     request headers, so the caller can add entries (e.g. the original header spellings).
     ``keep_alive_timeout`` closes idle connections so their threads do not pile up.
+    HTTP/1.1 and HTTP/2 share the port; ``ssl_context`` gets ALPN offering both.
     """
     return WSGIServer(
         (host, port),

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from moto_bedrock_runtime.http_server import WSGIServer, make_server
 from moto_bedrock_runtime.request_shapes import parse_body
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1}, read_timeout=30)
@@ -138,6 +139,32 @@ def client_for(url: str, service: str = "bedrock-runtime", **kwargs: Any) -> Any
         **CREDENTIALS,
         **kwargs,
     )
+
+
+# Our HTTP server in this process, with small applications
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., WSGIServer]]:
+    """Start servers on free ports in background threads; stop them all after the test."""
+    started: list[tuple[WSGIServer, threading.Thread]] = []
+
+    def start(app: Any, **kwargs: Any) -> WSGIServer:
+        server = make_server("127.0.0.1", 0, app, **kwargs)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        return server
+
+    yield start
+    for server, thread in started:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def port_of(server: WSGIServer) -> int:
+    return server.server_address[1]
 
 
 # Strict wire checks

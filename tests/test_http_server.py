@@ -22,32 +22,11 @@ from cryptography import x509
 
 from moto_bedrock_runtime.http_server import WSGIServer, generate_self_signed_cert, make_server
 
+from .conftest import port_of
+
 pytestmark = pytest.mark.server
 
 LOGGER = "moto_bedrock_runtime.server"
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., WSGIServer]]:
-    """Start servers on free ports in background threads; stop them all after the test."""
-    started: list[tuple[WSGIServer, threading.Thread]] = []
-
-    def start(app: Any, **kwargs: Any) -> WSGIServer:
-        server = make_server("127.0.0.1", 0, app, **kwargs)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        started.append((server, thread))
-        return server
-
-    yield start
-    for server, thread in started:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def port_of(server: WSGIServer) -> int:
-    return server.server_address[1]
 
 
 def connect(server: WSGIServer) -> http.client.HTTPConnection:
