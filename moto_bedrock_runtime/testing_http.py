@@ -12,6 +12,8 @@ is active) and on any server (`http://127.0.0.1:5000/moto-api/static/bedrock/...
     GET    /moto-api/static/bedrock/faults       → {"faults": {...} | null}
     DELETE /moto-api/static/bedrock/faults       → {}
     GET    /moto-api/static/bedrock/health       → {"status": "ok", "version", "engine", "backends"}
+    GET    /moto-api/static/bedrock/ (or .../live)  → the live invocation page (live_page.py)
+    GET    /moto-api/static/bedrock/recent       ?account_id=&region=&cursor=&limit=  → its feed
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from urllib.parse import parse_qs, urlparse
 
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from . import __version__
+from . import __version__, live_page
 from .backend_settings import SettingsError, backend_settings, safe_url
 from .controls import Controls, RuleError
 from .runtime.models import bedrockruntime_backends
@@ -34,6 +36,11 @@ PATHS = {
     "invocations": "{0}/moto-api/static/bedrock/invocations",
     "faults": "{0}/moto-api/static/bedrock/faults",
     "health": "{0}/moto-api/static/bedrock/health",
+    # The live page. In-process moto matches these patterns as regex prefixes, so the root is
+    # anchored with "$" (moto's server strips it from its routes) and no path is another's prefix.
+    "live_root": "{0}/moto-api/static/bedrock/$",
+    "live": "{0}/moto-api/static/bedrock/live",
+    "recent": "{0}/moto-api/static/bedrock/recent",
 }
 _JSON = {"Content-Type": "application/json"}
 
@@ -124,4 +131,7 @@ HANDLERS = {
     PATHS["rules"]: _handler(_rules),
     PATHS["invocations"]: _handler(_invocations),
     PATHS["faults"]: _handler(_faults),
+    PATHS["live_root"]: live_page.page,
+    PATHS["live"]: live_page.page,
+    PATHS["recent"]: live_page.feed,
 }
