@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from typing import Any
 
 import urllib3
 
-from . import __main__ as common
+from . import common
 
 MODEL = "meta.llama3-1-8b-instruct-v1:0"
 PROMPT = "Name three rivers in Europe."
@@ -37,7 +36,7 @@ SIGV4 = (
 
 def _katan(port: int, stats: Path) -> subprocess.Popen[bytes]:
     command = [
-        common._script("llm-katan"),
+        common.script("llm-katan"),
         "--model",
         "bench-echo",
         "--backend",
@@ -110,22 +109,14 @@ def _latencies(call: Callable[[], float | None], n: int, concurrency: int) -> li
         return list(pool.map(one, range(n)))
 
 
-def _summary(values: list[float]) -> dict[str, float]:
-    ordered = sorted(values)
-    return {
-        "p50_ms": statistics.median(ordered),
-        "p99_ms": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))],
-    }
-
-
 def run(n: int, rounds: int) -> dict[str, dict[str, float]]:
-    katan_port, our_port = common._free_port(), common._free_port()
+    katan_port, our_port = common.free_port(), common.free_port()
     stats = Path(tempfile.mkdtemp(prefix="bench-katan-")) / "stats.json"
     katan = _katan(katan_port, stats)
     backend = f"http://127.0.0.1:{katan_port}/v1"
-    ours = common._start(
+    ours = common.start(
         [
-            common._script("moto-bedrock"),
+            common.script("moto-bedrock"),
             "--port",
             str(our_port),
             "--backend",
@@ -169,7 +160,7 @@ def _measure(backend: str, ours: str, pid: int, n: int, rounds: int) -> dict[str
         {"Authorization": SIGV4},
         b"contentBlockDelta",
     )
-    boto = common._client(ours)
+    boto = common.client(ours)
     boto_messages = [{"role": "user", "content": [{"text": PROMPT}]}]
     pool = urllib3.PoolManager(maxsize=16)
     scenarios: dict[str, Callable[[int], Callable[[], float | None]]] = {
@@ -194,11 +185,11 @@ def _measure(backend: str, ours: str, pid: int, n: int, rounds: int) -> dict[str
         cpu: dict[str, float] = {name: 0.0 for name in scenarios}
         for _ in range(rounds):
             for name, make in scenarios.items():
-                before = common._cpu_seconds(pid)
+                before = common.cpu_seconds(pid)
                 runs[name] += _latencies(make(concurrency), n, concurrency)
-                cpu[name] += common._cpu_seconds(pid) - before
+                cpu[name] += common.cpu_seconds(pid) - before
         for name, values in runs.items():
-            row = _summary(values)
+            row = {k: v for k, v in common.summary(values).items() if k in ("p50_ms", "p99_ms")}
             if name.startswith("emulator"):
                 row["server_cpu_ms"] = cpu[name] * 1000 / len(values)
             results[f"{name}, c={concurrency}"] = row

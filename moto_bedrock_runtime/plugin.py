@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -102,11 +103,36 @@ def _bedrock_service(environ: dict[str, Any], path: str) -> tuple[str, str] | No
         return None
     region = scope[0] if scope else _user_agent_region(environ) or config.bearer_region()
     raw_path = environ.get("RAW_URI", "").split("?", 1)[0] or path
+    method = environ.get("REQUEST_METHOD", "GET")
     try:
-        route(environ.get("REQUEST_METHOD", "GET"), raw_path, path)
+        route(method, raw_path, path)
     except BedrockError:
-        return ("bedrock", region) if bearer else None
+        return ("bedrock", region) if bearer or _control_path(method, path) else None
     return "bedrock-runtime", region
+
+
+@lru_cache(maxsize=1)
+def _control_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(method, path pattern) of every bedrock control-plane operation in botocore's model,
+    but tagging: bedrock-data-automation signs as `bedrock` too and shares those paths."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("bedrock")
+    routes = []
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        if name.endswith("TagsForResource") or name.endswith("TagResource"):
+            continue
+        uri = http["requestUri"].split("?", 1)[0]
+        pattern = re.sub(r"\{[^}]+\}", "[^/]+", re.sub(r"\{[^}]+\+\}", ".+", uri))
+        routes.append((http["method"], re.compile(f"^{pattern}$")))
+    return tuple(routes)
+
+
+def _control_path(method: str, path: str) -> bool:
+    """A bedrock control-plane operation's method and path (bedrock-agent and the others that
+    sign as `bedrock` use other paths)."""
+    return any(m == method and pattern.match(path) for m, pattern in _control_routes())
 
 
 def _wrap_inference(original: Any) -> Any:
@@ -140,27 +166,29 @@ def _user_agent_region(environ: dict[str, Any]) -> str | None:
 
 def wsgi_app() -> Any:
     """moto's multi-service WSGI dispatcher (every moto service), with Bedrock activated and
-    bedrock-runtime calls answered first, without moto's per-request service lookup."""
+    Bedrock calls answered first, without moto's per-request service lookup."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     activate()
-    return RuntimeFirst(DomainDispatcherApplication(create_backend_app))
+    return BedrockFirst(DomainDispatcherApplication(create_backend_app))
 
 
-class RuntimeFirst:
-    """A WSGI app answering bedrock-runtime requests directly and passing the rest to moto.
+class BedrockFirst:
+    """A WSGI app answering Bedrock requests (runtime and control plane) directly and passing
+    the rest to moto.
 
     moto's dispatcher finds each request's service by scanning its module list on disk and
     then routes through Flask: about 1 ms of CPU per request, more than a canned Converse costs.
-    A bedrock-runtime request is recognised from its signature and path alone and handed to the
-    same response class Flask would reach, with moto's own request type, so the answer is the
-    same bytes. Browser requests (with an Origin) and CORS preflights still go through moto,
-    whose Flask-CORS layer answers them.
+    A Bedrock request is recognised from its signature and path alone and handed to the same
+    response class Flask would reach, with moto's own request type, so the answer is the same.
+    Browser requests (with an Origin) and CORS preflights still go through moto, whose
+    Flask-CORS layer answers them.
     """
 
     def __init__(self, moto_app: Any) -> None:
         from moto.core.request import Request
 
+        from .control.responses import BedrockControlResponse
         from .runtime.responses import BedrockRuntimeResponse
 
         class ServerRequest(Request):
@@ -168,21 +196,26 @@ class RuntimeFirst:
 
         self.moto_app = moto_app
         self._request_class = ServerRequest
-        self._response_class = BedrockRuntimeResponse
+        self._responses = {
+            "bedrock-runtime": BedrockRuntimeResponse,
+            "bedrock": BedrockControlResponse,
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         browser = environ.get("HTTP_ORIGIN") or environ.get("REQUEST_METHOD") == "OPTIONS"
         found = None if browser or path.startswith("/moto-api") else _bedrock_service(environ, path)
-        if found is None or found[0] != "bedrock-runtime":
+        if found is None:
             return self.moto_app(environ, start_response)
         request = self._request_class(environ)
-        status, headers, body = self._response_class.dispatch(
+        status, headers, body = self._responses[found[0]].dispatch(
             request, request.raw_url, dict(request.headers)
         )
         if isinstance(body, str):
             body = body.encode()
         out = [(name, str(value)) for name, value in headers.items()]
+        if not any(name.lower() == "content-type" for name, _ in out):
+            out.append(("Content-Type", "application/json"))
         out.append(("Access-Control-Allow-Origin", "*"))  # what moto's Flask-CORS adds
         if isinstance(body, bytes):
             out.append(("Content-Length", str(len(body))))

@@ -35,10 +35,10 @@ def free_port() -> int:
 class Katan:
     """An llm-katan echo server on a free port, with the given failure-simulation flags."""
 
-    def __init__(self, tmp: Path, *flags: str) -> None:
+    def __init__(self, tmp: Path, *flags: str, port: int | None = None) -> None:
         command = shutil.which("llm-katan", path=str(Path(sys.executable).parent))
         assert command, "llm-katan is not installed (it is in the `test` extra)"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log = tmp / f"katan-{self.port}.log"
         with self.log.open("w") as out:
@@ -157,9 +157,13 @@ def _read_request(conn: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
-def sse_head() -> bytes:
+def sse_head(close: bool = True) -> bytes:
+    """A stream's head; RawBackend closes every connection after one answer, and by default
+    says so (a backend that does not leaves urllib3 holding the socket differently)."""
     return (
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n"
+        + (b"Connection: close\r\n" if close else b"")
+        + b"\r\n"
     )
 
 

@@ -195,9 +195,12 @@ def _broken_stream(conn: socket.socket, request: bytes) -> None:
     # …and the connection closes with no finish_reason and no [DONE]
 
 
-def _stalled_stream(conn: socket.socket, request: bytes) -> None:
-    conn.sendall(sse_head() + sse_chunk(text_delta("Hel")))
-    time.sleep(3)
+def _stalled_stream(close: bool) -> Any:
+    def stall(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(sse_head(close) + sse_chunk(text_delta("Hel")))
+        time.sleep(3)
+
+    return stall
 
 
 def test_a_hanging_backend_times_out(client: Any, use_backend: Any) -> None:
@@ -259,8 +262,11 @@ def test_a_stream_broken_mid_way_ends_with_an_in_stream_error(
         assert error.response["Error"]["Code"] == "modelStreamErrorException"
 
 
-def test_a_stalled_stream_ends_with_an_in_stream_error(client: Any, use_backend: Any) -> None:
-    for server in _raw(_stalled_stream):
+@pytest.mark.parametrize("close", [True, False], ids=["connection-close", "keep-alive"])
+def test_a_stalled_stream_ends_with_an_in_stream_error(
+    client: Any, use_backend: Any, close: bool
+) -> None:
+    for server in _raw(_stalled_stream(close)):
         use_backend(server.url, backend_read_timeout="0.5")
         stream = client.converse_stream(modelId=MODEL, messages=MESSAGES)["stream"]
         started = time.monotonic()

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from botocore.model import StructureShape
 from moto.core.responses import BaseResponse
 
+from .. import json_input
 from ..errors import ValidationException
 from ..request_shapes import ShapeError, input_shape, parse_body
 
@@ -63,7 +64,7 @@ class ControlHandlers(BaseResponse):
         shape = input_shape("bedrock", self._get_action())
         raw = self.body.encode() if isinstance(self.body, str) else (self.body or b"")
         try:
-            data = json.loads(raw) if raw.strip() else {}
+            data = json_input.loads(raw) if raw.strip() else {}
         except ValueError as exc:
             raise ValidationException(f"The request body is not valid JSON: {exc}.") from exc
         if not isinstance(data, dict):
@@ -72,11 +73,13 @@ class ControlHandlers(BaseResponse):
             params = parse_body(shape, data)
         except ShapeError as exc:
             raise ValidationException(exc.message) from exc
+        # moto 5.2 keeps the URI labels as a dict; LocalStack's moto-ext (5.1 line) as the match.
+        labels = self.uri_match if isinstance(self.uri_match, dict) else self.uri_match.groupdict()
         for name, member in shape.members.items():
             location = member.serialization.get("location")
             wire = member.serialization.get("name", name)
-            if location == "uri" and wire in self.uri_match:
-                params[name] = unquote(self.uri_match[wire])
+            if location == "uri" and wire in labels:
+                params[name] = unquote(labels[wire])
             elif location == "querystring" and wire in self.querystring:
                 values = self.querystring[wire]
                 if member.type_name == "list":

@@ -10,7 +10,9 @@ they are state for code that manages model access, as AWS's console and SDK user
 from __future__ import annotations
 
 import base64
+import json
 import threading
+from functools import lru_cache
 from typing import Any
 
 from moto.bedrock.models import BedrockBackend
@@ -58,6 +60,39 @@ def _offer(model: catalog.FoundationModel) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=256)
+def listing_body(
+    region: str,
+    provider: str | None,
+    customization: str | None,
+    output_modality: str | None,
+    inference_type: str | None,
+) -> str:
+    """ListFoundationModels' JSON for a region and filters: every catalog model passing all
+    given filters (a model only reachable through inference profiles supports neither
+    ON_DEMAND nor PROVISIONED, so either inference-type filter leaves it out, as on AWS).
+
+    The catalog never changes while the process runs, so each answer is built once: it is
+    50 KB of JSON that SDKs and frameworks ask for at every start."""
+    found = []
+    for model in catalog.models().values():
+        summary = model.summary
+        if provider is not None and model.provider.lower() != provider.lower():
+            continue
+        if customization is not None and customization not in summary.get(
+            "customizationsSupported", ()
+        ):
+            continue
+        if output_modality is not None and output_modality not in summary.get(
+            "outputModalities", ()
+        ):
+            continue
+        if inference_type is not None and inference_type not in model.inference_types:
+            continue
+        found.append(model_summary(model, region))
+    return json.dumps({"modelSummaries": found})
+
+
 class FoundationModels(BedrockBackend):
     """Backend mixin: the catalog, availability, agreements and the use-case form."""
 
@@ -66,34 +101,6 @@ class FoundationModels(BedrockBackend):
         self._model_lock = threading.RLock()
         self.model_agreements: set[str] = set()
         self.use_case_form: bytes | None = None
-
-    def list_foundation_models(
-        self,
-        provider: str | None = None,
-        customization: str | None = None,
-        output_modality: str | None = None,
-        inference_type: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Every catalog model passing all given filters (a model that is only reachable
-        through inference profiles supports neither ON_DEMAND nor PROVISIONED, so either
-        inference-type filter leaves it out, as on AWS)."""
-        found = []
-        for model in catalog.models().values():
-            summary = model.summary
-            if provider is not None and model.provider.lower() != provider.lower():
-                continue
-            if customization is not None and customization not in summary.get(
-                "customizationsSupported", ()
-            ):
-                continue
-            if output_modality is not None and output_modality not in summary.get(
-                "outputModalities", ()
-            ):
-                continue
-            if inference_type is not None and inference_type not in model.inference_types:
-                continue
-            found.append(model_summary(model, self.region_name))
-        return found
 
     def foundation_model(self, identifier: str) -> catalog.FoundationModel:
         """The catalog entry for a model id or this region's foundation-model ARN."""
@@ -179,13 +186,14 @@ class FoundationModelResponses(ControlHandlers):
 
     def list_foundation_models(self) -> Response:
         params = self._input()
-        summaries = self.bedrock_backend.list_foundation_models(
-            provider=params.get("byProvider"),
-            customization=params.get("byCustomizationType"),
-            output_modality=params.get("byOutputModality"),
-            inference_type=params.get("byInferenceType"),
+        body = listing_body(
+            self.region,
+            params.get("byProvider"),
+            params.get("byCustomizationType"),
+            params.get("byOutputModality"),
+            params.get("byInferenceType"),
         )
-        return self._json({"modelSummaries": summaries})
+        return 200, {"Content-Type": "application/json", "status": "200"}, body
 
     def get_foundation_model(self) -> Response:
         identifier = self._input()["modelIdentifier"]

@@ -15,12 +15,12 @@ of this runs.
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import Any
 
 from moto.bedrock.models import BedrockBackend
 
+from .. import json_input
 from ..errors import BedrockError, ResourceNotFoundException, ValidationException
 from ..request_shapes import ShapeError, input_shape, parse_body
 from .common import ControlHandlers, Response
@@ -86,7 +86,7 @@ class TaggingHandlers(ControlHandlers):
             return self._input()
         except ValidationException:
             try:
-                data = json.loads(self.body)
+                data = json_input.loads(self.body)
                 known = data["resourceARN"] in self.bedrock_backend._list_arns()
             except (ValueError, TypeError, KeyError):
                 known = False

@@ -10,7 +10,7 @@ the backend can fail turned into the Bedrock error a client of Bedrock would see
 | 429 | ThrottlingException 429 (Bedrock's own text) |
 | 503 | ServiceUnavailableException 503 |
 | any other status (401, 403, 500, 502…) | ModelErrorException 424 with originalStatusCode |
-| a 200 whose body is not the JSON it should be | ModelErrorException 424 (originalStatusCode 200) |
+| a 200 cut short or that is not the JSON it should be | ModelErrorException 424 (status 200) |
 | a stream that breaks, stalls or sends bad JSON once started | modelStreamErrorException |
 
 Connection failures, timeouts, 429 and 5xx move on to the next backend URL (failover), and
@@ -59,6 +59,7 @@ UNAVAILABLE = "The model backend at {url} is unavailable: {reason}."
 BACKEND_ERROR = "Received error {status} from the model backend at {url} with message: {message}"
 PASSED_THROUGH = "The model returned the following errors: {message}"
 NOT_JSON = "The model backend at {url} returned a response that is not valid JSON."
+CUT_SHORT = "The model backend at {url} closed the connection before its answer was complete."
 STREAM_BROKEN = "The model backend's stream {how}."
 _RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _VALIDATION_STATUS = frozenset({400, 404, 413, 422})
@@ -135,7 +136,11 @@ class Upstream:
             raw = self._response.read()
         except (HTTPError, OSError) as exc:
             self._finish(clean=False)
-            raise _transport_error(exc, self.url, self._settings, "the answer") from exc
+            if isinstance(exc, Urllib3Timeout) or "timed out" in str(exc):
+                raise _transport_error(exc, self.url, self._settings, "the answer") from exc
+            raise ModelErrorException(
+                CUT_SHORT.format(url=safe_url(self.url)), originalStatusCode=200
+            ) from exc
         self._finish(clean=True)
         try:
             data = json.loads(raw)
@@ -211,8 +216,13 @@ class Upstream:
             yield buffer[5:].decode("utf-8", "replace").strip()
 
     def _set_timeout(self, seconds: float) -> None:
-        connection = getattr(self._response, "connection", None)
-        sock = getattr(connection, "sock", None)
+        """The read timeout of the socket the answer arrives on. urllib3 exposes it through the
+        connection, unless the backend said `Connection: close`: http.client then detaches
+        the socket from the connection, and only the response's reader still holds it."""
+        sock = getattr(getattr(self._response, "connection", None), "sock", None)
+        if sock is None:
+            reader = getattr(getattr(self._response, "_fp", None), "fp", None)
+            sock = getattr(getattr(reader, "raw", None), "_sock", None)
         if sock is not None:
             sock.settimeout(seconds)
 
@@ -301,19 +311,27 @@ class BackendClient:
             connect=settings.connect_timeout, read=settings.first_token_timeout
         )
         target = urlsplit(url).path.rstrip("/") + path
-        try:
-            response = _pool(url).urlopen(
-                "POST",
-                target,
-                body=payload,
-                headers=self._headers(),
-                timeout=timeout,
-                preload_content=False,
-                redirect=False,
-                assert_same_host=False,
-            )
-        except (HTTPError, OSError) as exc:
-            raise BackendFailure(_transport_error(exc, url, settings, "waiting for it")) from exc
+        for fresh in (False, True):
+            try:
+                response = _pool(url).urlopen(
+                    "POST",
+                    target,
+                    body=payload,
+                    headers=self._headers(),
+                    timeout=timeout,
+                    preload_content=False,
+                    redirect=False,
+                    assert_same_host=False,
+                )
+                break
+            except ProtocolError as exc:
+                # A kept-alive connection the backend closed as the request went out: the
+                # request is sent once more (the pool drops dead connections before reuse).
+                if fresh:
+                    raise BackendFailure(_transport_error(exc, url, settings, "sending")) from exc
+            except (HTTPError, OSError) as exc:
+                error = _transport_error(exc, url, settings, "waiting for it")
+                raise BackendFailure(error) from exc
         if 200 <= response.status < 300:
             return Upstream(response, url, settings)
         try:

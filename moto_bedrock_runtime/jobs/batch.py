@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import json_input
 from ..errors import BedrockError, InternalServerException, status_for
 from ..moto_services import mock_random
 from . import S3Location, S3LocationError, S3Store
@@ -130,7 +131,7 @@ def _records(data: bytes) -> Iterator[_Record]:
         if not raw.strip():
             continue
         try:
-            line = json.loads(raw)
+            line = json_input.loads(raw)
         except ValueError:
             line = None
         if not isinstance(line, dict) or not isinstance(line.get("modelInput"), dict):
@@ -160,7 +161,7 @@ def _invoker(spec: BatchSpec) -> Invoke:
             usage = answer["usage"]
             return answer, usage["inputTokens"], usage["outputTokens"]
         result = backend.invoke_model(spec.model_id, body, "application/json", "*/*", {})
-        return json.loads(result.body), result.input_tokens, result.output_tokens
+        return result.native, result.input_tokens, result.output_tokens
 
     return invoke
 

@@ -31,6 +31,7 @@ from ..neutral import (
 )
 from . import Body, Metrics, register
 from .common import METRICS_KEY, check_max, prompt_request, text_deltas, text_of
+from .validation import malformed, violation
 
 # Cohere Command's own default when `max_tokens` is left out.
 COMMAND_DEFAULT_MAX_TOKENS = 20
@@ -392,14 +393,25 @@ def _image_bytes(uri: str) -> bytes:
         raise ValidationException(BAD_DATA_URI) from error
 
 
-def _mixed_input(item: dict[str, Any]) -> EmbedInput:
-    """One v4 `inputs` entry: its text parts joined, and its (first) image."""
-    texts = [part["text"] for part in item.get("content", []) if part.get("type") == "text"]
-    images = [
-        part["image_url"]["url"] if isinstance(part["image_url"], dict) else part["image_url"]
-        for part in item.get("content", [])
-        if part.get("type") == "image_url"
-    ]
+def _mixed_input(position: int, item: dict[str, Any]) -> EmbedInput:
+    """One v4 `inputs` entry: its text parts joined, and its (first) image. A part must carry
+    the member its type names (the schema cannot say so)."""
+    texts, images = [], []
+    for index, part in enumerate(item.get("content", [])):
+        member = part["type"]
+        if member not in part:
+            pointer = f"#/inputs/{position}/content/{index}"
+            raise malformed(violation(pointer, f"required key [{member}] not found"))
+        if member == "text":
+            texts.append(part["text"])
+            continue
+        url = part["image_url"]
+        if isinstance(url, dict):
+            if not isinstance(url.get("url"), str):
+                pointer = f"#/inputs/{position}/content/{index}/image_url"
+                raise malformed(violation(pointer, "required key [url] not found"))
+            url = url["url"]
+        images.append(url)
     if not texts and not images:
         raise ValidationException(EMPTY_INPUT)
     return EmbedInput(
@@ -413,7 +425,7 @@ def _embed_inputs(body: Body) -> list[EmbedInput]:
         return [EmbedInput(text=text) for text in body["texts"]]
     if body.get("images"):
         return [EmbedInput(image=_image_bytes(uri)) for uri in body["images"]]
-    return [_mixed_input(item) for item in body.get("inputs") or []]
+    return [_mixed_input(n, item) for n, item in enumerate(body.get("inputs") or [])]
 
 
 @register("cohere-embed-v3")
