@@ -32,6 +32,7 @@ import jsonschema
 from . import config
 from .engines.scripted import check as check_respond
 from .errors import BedrockError
+from .neutral import neutral_json
 
 THROTTLED = (
     "Too many requests, please wait before trying again. You have sent too many requests.  "
@@ -321,7 +322,13 @@ class Controls:
             self._history.append(entry)
 
     def invocations(self) -> list[dict[str, Any]]:
+        """The history; each entry's neutral request becomes JSON the first time it is read
+        (most calls are never looked at, and the conversion costs more than a canned answer)."""
         with self._lock:
+            for entry in self._history:
+                request = entry.get("neutral_request")
+                if request is not None and not isinstance(request, dict):
+                    entry["neutral_request"] = neutral_json(request)
             return list(self._history)
 
     def clear_invocations(self) -> None:

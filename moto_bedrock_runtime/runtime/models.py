@@ -27,7 +27,7 @@ from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
 from ..guardrails.runtime import NO_GUARDRAILS, Guard, Requested, converse_guard, invoke_guard
 from ..jobs.async_invoke import AsyncInvokes
-from ..neutral import ChatRequest, EmbedRequest, StreamEvent, Usage, neutral_json
+from ..neutral import ChatRequest, EmbedRequest, StreamEvent, Usage
 from ..prompt_cache import PromptCache
 from ..request_shapes import ShapeError, input_shape, parse_body
 from ..tokens import request_tokens
@@ -134,7 +134,7 @@ class BedrockRuntimeBackend(BaseBackend):
         # A prompt router picks its model now that the prompt is known.
         request.model = request.model.routed(_conversation(request)["prompt"])
         record["resolved_model_id"] = request.model.model.model_id
-        record["neutral_request"] = neutral_json(request)
+        record["neutral_request"] = request  # made JSON when the history is read (controls.py)
         window = request.model.model.context_window
         if isinstance(request, ChatRequest) and window and request_tokens(request) > window:
             raise ValidationException(INPUT_TOO_LONG)
