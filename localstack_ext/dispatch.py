@@ -11,25 +11,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from moto.core.request import Request as MotoRequest
 from werkzeug.test import EnvironBuilder
 
 from moto_bedrock_runtime.control.responses import BedrockControlResponse
+from moto_bedrock_runtime.moto_services import SERVER_REQUEST
 from moto_bedrock_runtime.runtime.responses import BedrockRuntimeResponse
 
 RESPONSES = {"bedrock-runtime": BedrockRuntimeResponse, "bedrock": BedrockControlResponse}
 Answer = tuple[int, Mapping[str, str], str | bytes | Iterator[bytes]]
-
-
-class _ServerRequest(MotoRequest):
-    """moto 5.2 streams (returns frames as a generator) only for requests a server received."""
-
-    from_wsgi_server = True
-
-
-# moto-ext's `moto.core.request.Request` is werkzeug's own, which its BaseResponse treats as a
-# server's request; moto 5.2 normalizes requests and asks `from_wsgi_server` instead.
-REQUEST_CLASS = _ServerRequest if hasattr(MotoRequest, "from_wsgi_server") else MotoRequest
 
 
 def answer(service: str, method: str, url: str, headers: Any, body: bytes) -> Answer:
@@ -48,5 +37,5 @@ def answer(service: str, method: str, url: str, headers: Any, body: bytes) -> An
         headers=headers,
         data=body,
     ).get_environ()
-    request = REQUEST_CLASS(environ)
+    request = SERVER_REQUEST(environ)
     return RESPONSES[service].dispatch(request, url, request.headers)

@@ -3,8 +3,8 @@
 Subclassing moto's BaseBackend / BaseResponse / BedrockBackend and patching moto at activation
 (plugin.py) are the extension points; this module is the rest: other services' stores that
 jobs and invocation logging read and write (S3, CloudWatch Logs, STS), their "not found"
-exceptions, moto's seedable random source and its partition helper. One module, so a moto
-upgrade that moves any of them changes one file.
+exceptions, moto's seedable random source, its partition helper and its request type. One
+module, so a moto upgrade that moves any of them changes one file.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
+from moto.core.request import Request as MotoRequest
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.moto_api._internal import mock_random
 from moto.s3.exceptions import MissingBucket
@@ -19,6 +20,7 @@ from moto.s3.models import S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
 __all__ = [
+    "SERVER_REQUEST",
     "BedrockNotFound",
     "MissingBucket",
     "S3Backend",
@@ -32,6 +34,19 @@ __all__ = [
     "s3_backend",
     "s3_backends",
 ]
+
+
+class _ServerRequest(MotoRequest):
+    """A request a server received: moto 5.2 then returns a stream's frames as a generator
+    instead of joining them."""
+
+    from_wsgi_server = True
+
+
+# Bedrock requests answered without moto's dispatcher are built as this. LocalStack's moto fork
+# (moto-ext, on moto 5.1's request handling) has werkzeug's own Request there, which its
+# BaseResponse already treats as a server's request.
+SERVER_REQUEST = _ServerRequest if hasattr(MotoRequest, "from_wsgi_server") else MotoRequest
 
 
 def s3_backend(account_id: str, region: str) -> S3Backend:

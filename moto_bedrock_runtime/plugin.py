@@ -186,16 +186,12 @@ class BedrockFirst:
     """
 
     def __init__(self, moto_app: Any) -> None:
-        from moto.core.request import Request
-
         from .control.responses import BedrockControlResponse
+        from .moto_services import SERVER_REQUEST
         from .runtime.responses import BedrockRuntimeResponse
 
-        class ServerRequest(Request):
-            from_wsgi_server = True
-
         self.moto_app = moto_app
-        self._request_class = ServerRequest
+        self._request_class = SERVER_REQUEST
         self._responses = {
             "bedrock-runtime": BedrockRuntimeResponse,
             "bedrock": BedrockControlResponse,

@@ -15,7 +15,8 @@ from urllib.parse import quote
 import pytest
 from moto import mock_aws
 
-from localstack_ext.dispatch import REQUEST_CLASS, answer
+from localstack_ext.dispatch import answer
+from moto_bedrock_runtime.moto_services import SERVER_REQUEST
 
 from .conftest import HAIKU, check_output, check_stream
 
@@ -45,7 +46,7 @@ def call(service: str, method: str, url: str, body: Any = None) -> tuple[int, An
 
 def test_requests_look_received_by_a_server() -> None:
     """moto 5.2 streams only for a server's requests; this is the branch it takes."""
-    assert REQUEST_CLASS.from_wsgi_server is True
+    assert SERVER_REQUEST.from_wsgi_server is True
 
 
 def test_converse() -> None:
