@@ -17,17 +17,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from .errors import InternalServerException
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 FALLBACKS = ("error", "canned")
+MISCONFIGURED = "moto-bedrock's backend settings are invalid: {reason}"
 CONFIG_VARIABLE = "MOTO_BEDROCK_CONFIG"
 
 
 class SettingsError(ValueError):
     """A setting with a value that cannot mean anything; the message names where it came from."""
+
+    def bedrock_error(self) -> InternalServerException:
+        """What a call answers meanwhile: the emulator's fault, not the caller's."""
+        return InternalServerException(MISCONFIGURED.format(reason=self))
 
 
 @dataclass(frozen=True)

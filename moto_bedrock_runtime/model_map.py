@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from .backend_settings import BackendSettings, SettingsError, tomllib
-from .errors import InternalServerException, ResourceNotFoundException
+from .errors import ResourceNotFoundException
 
 Kind = Literal["invoke", "embed"]
 TABLES: tuple[Kind, ...] = ("invoke", "embed")
@@ -28,8 +28,6 @@ UNMAPPED = (
     "model map ({where}) or set a default backend model (--default-backend-model / "
     "MOTO_BEDROCK_DEFAULT_BACKEND_MODEL)."
 )
-
-MISCONFIGURED = "moto-bedrock's model map is invalid: {reason}"
 
 _lock = threading.Lock()
 _user_maps: dict[str, tuple[int, dict[str, dict[str, str]]]] = {}
@@ -101,7 +99,7 @@ def backend_model(model_id: str, kind: Kind, settings: BackendSettings) -> str:
     try:
         maps = layers(settings)
     except SettingsError as exc:
-        raise InternalServerException(MISCONFIGURED.format(reason=exc)) from exc
+        raise exc.bedrock_error() from exc
     found = (_lookup(tables[kind], model_id) for tables in maps)
     name = next((name for name in found if name), None) or settings.default_model
     if name:

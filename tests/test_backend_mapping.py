@@ -8,13 +8,20 @@ import math
 import random
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from moto_bedrock_runtime import backend_settings, catalog, model_map
 from moto_bedrock_runtime.backend_settings import BackendSettings, SettingsError
 from moto_bedrock_runtime.catalog import ResolvedModel
 from moto_bedrock_runtime.embedding_projection import project
-from moto_bedrock_runtime.engines.openai import _StreamState, chat_body, reply_from
+from moto_bedrock_runtime.engines.openai import (
+    _embedding_vectors,
+    _StreamState,
+    chat_body,
+    reply_from,
+)
 from moto_bedrock_runtime.errors import (
     ModelErrorException,
     ModelStreamErrorException,
@@ -34,6 +41,8 @@ from moto_bedrock_runtime.neutral import (
     ToolInputDelta,
 )
 from moto_bedrock_runtime.server import _parser
+
+from .conftest import NO_RETRIES, error_of
 
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -259,22 +268,71 @@ def test_missing_usage_is_counted_by_the_emulator() -> None:
 
 
 @pytest.mark.parametrize(
-    "answer",
+    ("answer", "message"),
     [
-        {"choices": []},
-        {"object": "error"},
-        {"choices": [{"message": {"tool_calls": [{"function": {"name": "t", "arguments": "{"}}]}}]},
-        {
-            "choices": [
-                {"message": {"tool_calls": [{"function": {"name": "t", "arguments": "[1]"}}]}}
-            ]
-        },
+        ({"choices": []}, "The model backend's answer has no choices."),
+        ({"object": "error"}, "The model backend's answer has no choices."),
+        (
+            {"choices": [{"message": {"tool_calls": [{"function": {"arguments": "{"}}]}}]},
+            "The model returned tool-call arguments that are not JSON: {",
+        ),
+        (
+            {"choices": [{"message": {"tool_calls": [{"function": {"arguments": "[1]"}}]}}]},
+            "The model returned tool-call arguments that are not a JSON object.",
+        ),
     ],
 )
-def test_unusable_answers_are_model_errors(answer: dict) -> None:
+def test_unusable_answers_are_model_errors(answer: dict, message: str) -> None:
     with pytest.raises(ModelErrorException) as caught:
         reply_from(answer, _request())
+    assert caught.value.message == message
     assert caught.value.fields["originalStatusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"data": []}, "The model backend returned 0 embeddings for 1 inputs."),
+        ({}, "The model backend returned no embeddings for 1 inputs."),
+        (
+            {"data": [{"index": 0, "embedding": ["x"]}]},
+            "The model backend returned an embedding that is not a list of numbers.",
+        ),
+    ],
+)
+def test_unusable_embeddings_are_model_errors(answer: dict, message: str) -> None:
+    with pytest.raises(ModelErrorException) as caught:
+        _embedding_vectors(answer, 1)
+    assert caught.value.message == message
+    assert caught.value.fields["originalStatusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "reason"),
+    [
+        (
+            "MOTO_BEDROCK_BACKEND",
+            "ftp://x/v1",
+            "MOTO_BEDROCK_BACKEND: 'ftp://x/v1' is not an http(s) URL",
+        ),
+        ("MOTO_BEDROCK_MODEL_MAP", "/nonexistent/models.toml", "cannot read the model map"),
+    ],
+)
+def test_a_misconfigured_backend_answers_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, reason: str
+) -> None:
+    """The emulator's fault, not the caller's: a modeled 500 saying what to fix."""
+    monkeypatch.setenv("MOTO_BEDROCK_BACKEND", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv(variable, value)
+    with mock_aws():
+        runtime = boto3.client("bedrock-runtime", region_name="us-east-1", config=NO_RETRIES)
+        code, status, message = error_of(
+            runtime.converse,
+            modelId=HAIKU,
+            messages=[{"role": "user", "content": [{"text": "hi"}]}],
+        )
+    assert (code, status) == ("InternalServerException", 500)
+    assert message.startswith(f"moto-bedrock's backend settings are invalid: {reason}")
 
 
 def _chunk(delta: dict, finish: str | None = None) -> dict:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ..backend_settings import SettingsError, backend_settings
-from ..errors import InternalServerException
 from ..neutral import (
     ChatRequest,
     EmbedReply,
@@ -33,7 +32,6 @@ class Engine(Protocol):
 
 
 CANNED = CannedEngine()
-MISCONFIGURED = "moto-bedrock's backend settings are invalid: {reason}"
 
 
 def engine_for(request: ChatRequest | EmbedRequest | ImageRequest) -> Engine:
@@ -42,7 +40,7 @@ def engine_for(request: ChatRequest | EmbedRequest | ImageRequest) -> Engine:
     try:
         settings = backend_settings()
     except SettingsError as exc:
-        raise InternalServerException(MISCONFIGURED.format(reason=exc)) from exc
+        raise exc.bedrock_error() from exc
     if not settings.urls or isinstance(request, ImageRequest):
         return CANNED
     return OpenAIEngine(settings)
