@@ -190,6 +190,8 @@ _lock = threading.Lock()
 _command_line: dict[str, Any] = {}
 _config_path: str | None = None
 _file_cache: dict[str, tuple[int, dict[str, Any]]] = {}
+# The last settings built and the sources they were built from (see backend_settings).
+_last: tuple[tuple[Any, ...], BackendSettings] | None = None
 
 
 def set_command_line(values: Mapping[str, Any], config_path: str | None = None) -> None:
@@ -235,16 +237,26 @@ def _file_values(path: str) -> dict[str, Any]:
 
 
 def backend_settings() -> BackendSettings:
-    """The settings now, each from its highest-precedence source."""
+    """The settings now, each from its highest-precedence source.
+
+    Every call asks this (one per request), so the result is kept until a source changes: the
+    flags, a variable, or the config file's path or modification time.
+    """
+    global _last
     with _lock:
         command_line = dict(_command_line)
     path = config_file()
     from_file = _file_values(path) if path else {}
+    variables = tuple(os.environ.get(setting.variable) or None for setting in SETTINGS)
+    key = (command_line, path, from_file, variables)
+    last = _last
+    if last is not None and last[0] == key:
+        return last[1]
     chosen: dict[str, Any] = {}
-    for setting in SETTINGS:
+    for setting, variable in zip(SETTINGS, variables, strict=True):
         for source, raw in (
             (setting.flag, command_line.get(setting.name)),
-            (setting.variable, os.environ.get(setting.variable) or None),
+            (setting.variable, variable),
             (f"{path} [backend] {setting.key}", from_file.get(setting.key)),
         ):
             if raw is None:
@@ -254,7 +266,9 @@ def backend_settings() -> BackendSettings:
             except (TypeError, ValueError) as exc:
                 raise SettingsError(f"{source}: {exc}") from exc
             break
-    return BackendSettings(**chosen)
+    settings = BackendSettings(**chosen)
+    _last = (key, settings)
+    return settings
 
 
 def safe_url(url: str) -> str:

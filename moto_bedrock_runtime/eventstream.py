@@ -6,12 +6,13 @@ buffers a whole stream, so frames are built here, one at a time, as events are p
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
+
+from . import compact_json
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -59,7 +60,7 @@ def event_frame(event_type: str, body: dict[str, Any], counter: int = 0) -> byte
             (":content-type", "application/json"),
             (":message-type", "event"),
         ),
-        json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode(),
+        compact_json.dumps(payload).encode(),
     )
 
 
@@ -71,7 +72,7 @@ def exception_frame(exception_type: str, body: dict[str, Any]) -> bytes:
             (":content-type", "application/json"),
             (":message-type", "exception"),
         ),
-        json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode(),
+        compact_json.dumps(body).encode(),
     )
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import email.utils
-import http.client
 import io
 import ipaddress
 import json
@@ -40,7 +39,7 @@ log = logging.getLogger("moto_bedrock_runtime.server")
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType]
 StartResponse = Callable[..., Callable[[bytes], None]]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-EnvironHook = Callable[[dict[str, Any], http.client.HTTPMessage], None]
+EnvironHook = Callable[[dict[str, Any], list[tuple[str, str]]], None]
 
 MAX_HEAD_BYTES = 64 * 1024
 """Limit for the request line, and separately for the header section (431 beyond it)."""
@@ -462,11 +461,8 @@ def run_app(
     """
     started = time.perf_counter()
     try:
-        if server.environ_hook is not None:  # the only consumer of an HTTPMessage
-            headers = http.client.HTTPMessage()
-            for name, value in fields:
-                headers[name] = value
-            server.environ_hook(environ, headers)
+        if server.environ_hook is not None:
+            server.environ_hook(environ, fields)
         result = server.app(environ, response.start_response)
         try:
             for data in result:
@@ -611,17 +607,11 @@ class _Handler(socketserver.BaseRequestHandler):
 
         Returns the environ, the header fields as sent, the body and the pending response.
         """
-        rfile = self.rfile
-        line = rfile.readline(MAX_HEAD_BYTES + 1)
-        while line in _BLANK_LINES:  # RFC 9112 §2.2: ignore empty lines before a request
-            line = rfile.readline(MAX_HEAD_BYTES + 1)
-        if not line:
+        head = self._read_head()
+        if head is None:
             return None
-        if len(line) > MAX_HEAD_BYTES:
-            raise _HTTPError(414, "Request line too long")
-        if not line.endswith(b"\n"):
-            raise ClientGone("the connection closed inside the request line")
-        parts = line.rstrip(b"\r\n").split(b" ")
+        line, section, count = head
+        parts = line.split(b" ")
         if len(parts) != 3:
             raise _HTTPError(400, "Malformed request line")
         method, target, version = parts
@@ -631,22 +621,9 @@ class _Handler(socketserver.BaseRequestHandler):
         if version_match[1] != b"1":
             raise _HTTPError(505, "HTTP version not supported")
         http10 = version_match[2] == b"0"
-
-        lines = []
-        budget = MAX_HEAD_BYTES
-        while True:
-            line = rfile.readline(budget + 1)
-            budget -= len(line)
-            if budget < 0:
-                raise _HTTPError(431, "Request header fields too large")
-            if not line.endswith(b"\n"):
-                raise ClientGone("the connection closed inside the request head")
-            if line in _BLANK_LINES:
-                break
-            lines.append(line)
         # One regex pass over the whole section is much cheaper than checks per line.
-        fields: list[tuple[str, str]] = _FIELD_LINE.findall(b"".join(lines).decode("latin-1"))
-        if len(fields) != len(lines):  # also rejects obsolete line folding
+        fields: list[tuple[str, str]] = _FIELD_LINE.findall(section.decode("latin-1"))
+        if len(fields) != count:  # also rejects obsolete line folding
             raise _HTTPError(400, "Malformed header field")
 
         raw_target = target.decode("latin-1")
@@ -673,7 +650,7 @@ class _Handler(socketserver.BaseRequestHandler):
             and not http10
             and (chunked or length > 0)
         )
-        body = _Body(rfile, length, chunked, self.wfile if wants_continue else None)
+        body = _Body(self.rfile, length, chunked, self.wfile if wants_continue else None)
         environ["wsgi.input"] = body
 
         connection = environ.get("HTTP_CONNECTION")
@@ -688,6 +665,48 @@ class _Handler(socketserver.BaseRequestHandler):
             http10,
         )
         return environ, fields, body, response
+
+    def _read_head(self) -> tuple[bytes, bytes, int] | None:
+        """(request line without its line end, header section, its number of lines); None
+        when the client closed between requests.
+
+        The usual request, whose whole head is already buffered with CRLF line ends, is
+        sliced out at once; anything else is read line by line with the same limits.
+        """
+        rfile = self.rfile
+        buffered = rfile.peek(MAX_HEAD_BYTES)
+        end = buffered.find(b"\r\n\r\n", 0, MAX_HEAD_BYTES)
+        first = buffered.find(b"\r\n", 0, end + 2)
+        if (
+            end > 0
+            and buffered.count(b"\n", 0, end) == buffered.count(b"\r\n", 0, end)
+            and not buffered.startswith(_BLANK_LINES)
+        ):
+            rfile.read(end + 4)
+            section = buffered[first + 2 : end + 2]
+            return buffered[:first], section, section.count(b"\n")
+        line = rfile.readline(MAX_HEAD_BYTES + 1)
+        while line in _BLANK_LINES:  # RFC 9112 §2.2: ignore empty lines before a request
+            line = rfile.readline(MAX_HEAD_BYTES + 1)
+        if not line:
+            return None
+        if len(line) > MAX_HEAD_BYTES:
+            raise _HTTPError(414, "Request line too long")
+        if not line.endswith(b"\n"):
+            raise ClientGone("the connection closed inside the request line")
+        lines = []
+        budget = MAX_HEAD_BYTES
+        while True:
+            field = rfile.readline(budget + 1)
+            budget -= len(field)
+            if budget < 0:
+                raise _HTTPError(431, "Request header fields too large")
+            if not field.endswith(b"\n"):
+                raise ClientGone("the connection closed inside the request head")
+            if field in _BLANK_LINES:
+                break
+            lines.append(field)
+        return line.rstrip(b"\r\n"), b"".join(lines), len(lines)
 
     @staticmethod
     def _body_framing(environ: dict[str, Any]) -> tuple[int, bool]:
@@ -784,8 +803,9 @@ def make_server(
 ) -> WSGIServer:
     """Bind (port 0 picks a free port) and return a server; call ``serve_forever()`` to run it.
 
-    ``environ_hook(environ, headers)`` runs before the app on every request, with the parsed
-    request headers, so the caller can add entries (e.g. the original header spellings).
+    ``environ_hook(environ, fields)`` runs before the app on every request, with the request's
+    header fields (name, value) as sent, so the caller can add entries (e.g. the original
+    header spellings).
     ``keep_alive_timeout`` closes idle connections so their threads do not pile up.
     HTTP/1.1 and HTTP/2 share the port; ``ssl_context`` gets ALPN offering both.
     """

@@ -205,7 +205,7 @@ class BedrockFirst:
             return self.moto_app(environ, start_response)
         request = self._request_class(environ)
         status, headers, body = self._responses[found[0]].dispatch(
-            request, request.raw_url, dict(request.headers)
+            request, _raw_url(environ) or request.raw_url, request.headers
         )
         if isinstance(body, str):
             body = body.encode()
@@ -220,7 +220,17 @@ class BedrockFirst:
         return body
 
 
-def preserve_header_names(environ: dict[str, Any], headers: Any) -> None:
+def _raw_url(environ: dict[str, Any]) -> str | None:
+    """The URL as it arrived, as moto's `Request.raw_url` gives it, without werkzeug's URL
+    reconstruction (a tenth of a Converse's CPU). None for a proxy-style absolute target."""
+    raw = environ.get("RAW_URI", "")
+    host = environ.get("HTTP_HOST")
+    if not raw.startswith("/") or not host:
+        return None
+    return f"{environ['wsgi.url_scheme']}://{host}{raw}"
+
+
+def preserve_header_names(environ: dict[str, Any], fields: list[tuple[str, str]]) -> None:
     """What moto's own request handler adds to the environ: the original spelling of headers
     with underscores (S3 metadata keys), which WSGI's HTTP_* keys cannot keep."""
     from moto.core.request import (
@@ -230,8 +240,11 @@ def preserve_header_names(environ: dict[str, Any], headers: Any) -> None:
     )
 
     names: dict[str, str] = {}
-    dashed = {environ_key_for_header(name) for name in headers if "_" not in name}
-    for name, value in headers.items():
+    environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names
+    if not any("_" in name for name, _ in fields):  # nearly every request: nothing to keep
+        return
+    dashed = {environ_key_for_header(name) for name, _ in fields if "_" not in name}
+    for name, value in fields:
         if not should_preserve_original_header_name(name):
             continue
         key = environ_key_for_header(name)
@@ -239,4 +252,3 @@ def preserve_header_names(environ: dict[str, Any], headers: Any) -> None:
             continue
         names.setdefault(key, name)
         environ[key] = value.replace("\r\n", "")
-    environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = names

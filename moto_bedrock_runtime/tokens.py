@@ -32,6 +32,8 @@ def truncate(text: str, max_tokens: int) -> tuple[str, bool]:
     """The prefix of `text` holding at most `max_tokens` tokens, and whether it was cut."""
     if max_tokens <= 0:
         return "", bool(text)
+    if count(text) <= max_tokens:  # the usual case, counted in C
+        return text, False
     for n, match in enumerate(_TOKEN.finditer(text), start=1):
         if n == max_tokens:
             rest = text[match.end() :]

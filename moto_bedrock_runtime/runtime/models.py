@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from moto.core.base_backend import BackendDict, BaseBackend
 
-from .. import catalog, converse, json_input, vendors
+from .. import catalog, compact_json, converse, json_input, vendors
 from ..backend_settings import backend_settings
 from ..catalog import ResolvedModel
 from ..control.models import bedrock_backends
@@ -131,8 +131,9 @@ class BedrockRuntimeBackend(BaseBackend):
     ) -> tuple[Engine, Rule | None]:
         """The declared rule for this call if one matches (its error raised here, before any
         output), else the configured engine; the neutral request goes to the history."""
+        conversation = _conversation(request)
         # A prompt router picks its model now that the prompt is known.
-        request.model = request.model.routed(_conversation(request)["prompt"])
+        request.model = request.model.routed(conversation["prompt"])
         record["resolved_model_id"] = request.model.model.model_id
         record["neutral_request"] = request  # made JSON when the history is read (controls.py)
         window = request.model.model.context_window
@@ -144,7 +145,7 @@ class BedrockRuntimeBackend(BaseBackend):
             resolved_id=request.model.model.model_id,
             account_id=self.account_id,
             region=self.region_name,
-            **_conversation(request),
+            **conversation,
         )
         rule = self.controls.take(call) or startup_rules.take(call)
         if rule is None:
@@ -299,7 +300,7 @@ class BedrockRuntimeBackend(BaseBackend):
         blocked = guard.check_input(request) if guard else None
         if guard is not None and blocked is not None:  # no rule or engine sees a blocked input
             native = {**codec.response(blocked, request, body), **guard.native_keys()}
-            encoded = json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode()
+            encoded = compact_json.dumps(native).encode()
             return Invocation(native, encoded, 0, 0, elapsed())
         engine, rule = self._engine("InvokeModel", request, record)
         if rule is not None and "body" in rule.respond:
@@ -325,7 +326,7 @@ class BedrockRuntimeBackend(BaseBackend):
         else:
             native = codec.response(engine.generate_image(request), request, body)
             counts = (0, 0)
-        encoded = json.dumps(native, ensure_ascii=False, separators=(",", ":")).encode()
+        encoded = compact_json.dumps(native).encode()
         return Invocation(native, encoded, counts[0], counts[1], elapsed())
 
     def invoke_model_stream(
@@ -380,10 +381,19 @@ class BedrockRuntimeBackend(BaseBackend):
             for chunk in native:
                 if not first_byte:
                     first_byte.append(elapsed())
-                encoded = json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()
-                yield "chunk", {"bytes": base64.b64encode(encoded).decode()}
+                encoded = compact_json.dumps(chunk).encode()
+                yield "chunk", ChunkEvent(base64.b64encode(encoded).decode(), chunk)
 
         return chunks()
+
+
+class ChunkEvent(dict):  # type: ignore[type-arg]
+    """A `chunk` event's payload ({"bytes": base64 of the native JSON}) that also holds the
+    native chunk it encodes, so the history reads it without decoding the bytes again."""
+
+    def __init__(self, encoded: str, native: dict[str, Any]) -> None:
+        super().__init__(bytes=encoded)
+        self.native = native
 
 
 def _declared_chunks(

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 import botocore.session
 from moto.core.responses import BaseResponse
 
-from .. import invocation_logging, json_input
+from .. import compact_json, invocation_logging, json_input
 from ..bearer_region import BearerRegion
 from ..controls import recorded_headers
 from ..errors import BedrockError, ClientGone, error_response, new_request_id
@@ -30,8 +30,9 @@ from ..eventstream import encode_events, exception_frame
 from ..guardrails import apply_guardrail
 from ..guardrails.runtime import from_headers
 from ..jobs.async_invoke import request_params
+from ..moto_services import setup_server_request
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
-from .models import BedrockRuntimeBackend, bedrockruntime_backends, shaped_body
+from .models import BedrockRuntimeBackend, ChunkEvent, bedrockruntime_backends, shaped_body
 
 log = logging.getLogger("moto_bedrock_runtime.runtime")
 
@@ -102,9 +103,11 @@ def guarded_frames(operation: str, events: Iterable[tuple[str, dict[str, Any]]])
 
 def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     """A stream event as a test wants to read it: InvokeModel chunks decoded to their JSON."""
-    if name == "chunk":
-        return json.loads(base64.b64decode(payload["bytes"]))
-    return payload
+    if name != "chunk":
+        return payload
+    if isinstance(payload, ChunkEvent):
+        return payload.native
+    return json.loads(base64.b64decode(payload["bytes"]))
 
 
 class BedrockRuntimeResponse(BearerRegion, BaseResponse):
@@ -118,6 +121,10 @@ class BedrockRuntimeResponse(BearerRegion, BaseResponse):
     @property
     def backend(self) -> BedrockRuntimeBackend:
         return bedrockruntime_backends[self.current_account][self.region]
+
+    def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None) -> None:
+        if not setup_server_request(self, request, full_url):
+            super().setup_class(request, full_url, headers)
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         request_id = new_request_id()
@@ -195,7 +202,7 @@ class BedrockRuntimeResponse(BearerRegion, BaseResponse):
     ) -> tuple[int, dict[str, str], str]:
         result = self.backend.converse(model_id, self._raw_body(), record)
         record["response"] = result
-        body = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        body = compact_json.dumps(result)
         return 200, {"Content-Type": "application/json"}, body
 
     def _op_CountTokens(
