@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
 from moto.core.request import Request as MotoRequest
+from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores, method_names_from_class
 from moto.moto_api._internal import mock_random
 from moto.s3.exceptions import MissingBucket
@@ -26,6 +27,7 @@ __all__ = [
     "BedrockNotFound",
     "MissingBucket",
     "S3Backend",
+    "ServerSetup",
     "caller_arn",
     "camelcase_to_underscores",
     "get_partition",
@@ -35,7 +37,6 @@ __all__ = [
     "mock_random",
     "s3_backend",
     "s3_backends",
-    "setup_server_request",
 ]
 
 
@@ -59,7 +60,8 @@ def setup_server_request(response: Any, request: Any, full_url: str | None) -> b
     so moto's helpers (account, access key, region) work as after moto's setup.
 
     False, having done nothing, for any other request (in-process mocks, LocalStack's moto
-    fork): those take moto's own setup. The body is kept as bytes (`use_raw_body`).
+    fork): those take moto's own setup. The body is decoded as UTF-8 unless `use_raw_body`
+    (a UnicodeDecodeError, as with moto).
     """
     if SERVER_REQUEST is MotoRequest or type(request) is not SERVER_REQUEST or full_url is None:
         return False
@@ -68,6 +70,8 @@ def setup_server_request(response: Any, request: Any, full_url: str | None) -> b
     response.normalized_request = request
     response.parsed_url = parsed = urlparse(full_url)
     response.body = response.raw_body = request.get_data()
+    if not response.use_raw_body:
+        response.body = response.raw_body.decode("utf-8")
     response.form_data = request.form if request.mimetype == "multipart/form-data" else {}
     response.querystring = response.data = OrderedDict(
         parse_qs(parsed.query, keep_blank_values=True)
@@ -94,6 +98,14 @@ def setup_server_request(response: Any, request: Any, full_url: str | None) -> b
         region=response.region,
     )
     return True
+
+
+class ServerSetup(BaseResponse):
+    """Mixed into our response classes: a request our server received gets the lean setup."""
+
+    def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None) -> None:
+        if not setup_server_request(self, request, full_url):
+            super().setup_class(request, full_url, headers)
 
 
 def s3_backend(account_id: str, region: str) -> S3Backend:

@@ -4,6 +4,9 @@ moto has no plugin hook, so activation swaps the two backend dicts moto looks up
 (`moto.bedrockruntime.bedrockruntime_backends`, `moto.bedrock.bedrock_backends`), teaches its
 host index the FIPS and dual-stack hosts, and wraps the server's service inference so requests
 signed with a bearer token, or naming a model by a `%2F`-encoded ARN, reach bedrock-runtime.
+It also remembers the handler names moto lists per response class: moto lists them again with
+`inspect.getmembers` on every call of every service, which on Bedrock's control plane (a class
+of a dozen mixins) cost more than answering ListFoundationModels.
 Everything is imported before anything is changed, under a lock, so activation is atomic and
 calling it twice changes nothing.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from http import HTTPStatus
 from typing import Any
 
@@ -37,6 +40,7 @@ def activate() -> None:
     import moto.backend_index as backend_index
     import moto.bedrock as moto_bedrock
     import moto.bedrockruntime as moto_bedrockruntime
+    import moto.core.responses as moto_responses
     import moto.moto_api._internal.urls as moto_api_urls
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -55,12 +59,14 @@ def activate() -> None:
             control=moto_bedrock.bedrock_backends,
             infer=DomainDispatcherApplication.infer_service_region_host,
             patterns=patterns,
+            method_names=moto_responses.method_names_from_class,
         )
         moto_bedrockruntime.bedrockruntime_backends = runtime_models.bedrockruntime_backends
         moto_bedrock.bedrock_backends = control_models.bedrock_backends
         # In place: moto's dispatcher and mocks hold a reference to this very list.
         backend_index.backend_url_patterns.extend(patterns)
         DomainDispatcherApplication.infer_service_region_host = _wrap_inference(_saved["infer"])
+        moto_responses.method_names_from_class = _cached_names(_saved["method_names"])
         # In place, before moto's API app is built: the test controls' /moto-api/static/ paths.
         moto_api_urls.url_paths.update(HANDLERS)
 
@@ -70,6 +76,7 @@ def deactivate() -> None:
     import moto.backend_index as backend_index
     import moto.bedrock as moto_bedrock
     import moto.bedrockruntime as moto_bedrockruntime
+    import moto.core.responses as moto_responses
     import moto.moto_api._internal.urls as moto_api_urls
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -83,9 +90,21 @@ def deactivate() -> None:
         moto_bedrockruntime.bedrockruntime_backends = _saved["runtime"]
         moto_bedrock.bedrock_backends = _saved["control"]
         DomainDispatcherApplication.infer_service_region_host = _saved["infer"]
+        moto_responses.method_names_from_class = _saved["method_names"]
         for entry in _saved["patterns"]:
             backend_index.backend_url_patterns.remove(entry)
         _saved.clear()
+
+
+def _cached_names(original: Any) -> Any:
+    """moto's handler-name lister, answering from memory after the first call per class (a
+    response class's methods do not change while it serves)."""
+
+    @cache
+    def method_names_from_class(clazz: object) -> frozenset[str]:
+        return frozenset(original(clazz))
+
+    return method_names_from_class
 
 
 def _bedrock_service(environ: dict[str, Any], path: str) -> tuple[str, str] | None:

@@ -15,7 +15,9 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from moto.core.responses import BaseResponse
 
+from moto_bedrock_runtime.control.responses import BedrockControlResponse
 from moto_bedrock_runtime.moto_services import SERVER_REQUEST, MotoRequest
 from moto_bedrock_runtime.plugin import _raw_url
 from moto_bedrock_runtime.runtime.responses import BedrockRuntimeResponse
@@ -72,12 +74,18 @@ def _signed(method: str, target: str, body: bytes, region: str = "eu-west-1") ->
     return dict(request.headers.items())
 
 
-def _both(method: str, target: str, body: bytes, headers: dict[str, str]) -> tuple[Any, Any]:
-    lean, stock = BedrockRuntimeResponse(), BedrockRuntimeResponse()
+def _both(
+    method: str,
+    target: str,
+    body: bytes,
+    headers: dict[str, str],
+    cls: type = BedrockRuntimeResponse,
+) -> tuple[Any, Any]:
+    lean, stock = cls(), cls()
     environ = _environ(method, target, body, headers)
     lean.setup_class(SERVER_REQUEST(environ), _raw_url(environ))
     environ = _environ(method, target, body, headers)
-    super(BedrockRuntimeResponse, stock).setup_class(SERVER_REQUEST(environ), _raw_url(environ))
+    BaseResponse.setup_class(stock, SERVER_REQUEST(environ), _raw_url(environ))
     return lean, stock
 
 
@@ -107,6 +115,28 @@ def test_lean_setup_matches_motos(
                 "statusEquals": ["Completed"],
             }
         )
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "body"),
+    [
+        ("GET", "/foundation-models?byProvider=Anthropic&byOutputModality=TEXT", b""),
+        ("POST", "/guardrails", b'{"name":"g","blockedInputMessaging":"no"}'),
+    ],
+    ids=["get-with-query", "post-json"],
+)
+def test_lean_setup_matches_motos_on_the_control_plane(
+    method: str, target: str, body: bytes
+) -> None:
+    """The control plane decodes its body as text, as moto does, and routes as moto would."""
+    headers = _signed(method, target, body)
+    lean, stock = _both(method, target, body, headers, BedrockControlResponse)
+    for name in ATTRIBUTES:
+        assert getattr(lean, name) == getattr(stock, name), name
+    if not body:  # moto also files a JSON body's text under the query string, as a key
+        assert lean.querystring == stock.querystring
+    assert lean._get_action() == stock._get_action()
+    assert lean.uri_match == stock.uri_match
 
 
 def test_other_requests_take_motos_setup() -> None:

@@ -19,7 +19,7 @@ from ..errors import (
     new_request_id,
     status_for,
 )
-from ..moto_services import camelcase_to_underscores, method_names_from_class
+from ..moto_services import ServerSetup, camelcase_to_underscores, method_names_from_class
 from .custom_models import CustomModelHandlers
 from .evaluation_jobs import EvaluationJobHandlers
 from .exceptions import BedrockError, UnknownOperationException, ValidationException
@@ -38,6 +38,7 @@ NOT_UTF8 = "The request body is not valid JSON: it is not UTF-8 text."
 
 
 class BedrockControlResponse(
+    ServerSetup,
     BearerRegion,
     TaggingHandlers,
     GuardrailHandlers,
@@ -60,6 +61,13 @@ class BedrockControlResponse(
         if "status" in headers:
             headers["status"] = str(headers["status"])
         return headers, body
+
+    def _get_action(self) -> str:
+        """moto asks for the action four times a request, each a match against the routing
+        table; the answer cannot change within a request (a new instance serves each)."""
+        if "_action" not in self.__dict__:
+            self._action = super()._get_action()
+        return self._action
 
     @property
     def bedrock_backend(self) -> BedrockControlBackend:

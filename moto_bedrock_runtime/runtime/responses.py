@@ -30,7 +30,7 @@ from ..eventstream import encode_events, exception_frame
 from ..guardrails import apply_guardrail
 from ..guardrails.runtime import from_headers
 from ..jobs.async_invoke import request_params
-from ..moto_services import setup_server_request
+from ..moto_services import ServerSetup
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
 from .models import BedrockRuntimeBackend, ChunkEvent, bedrockruntime_backends, shaped_body
 
@@ -110,7 +110,7 @@ def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(base64.b64decode(payload["bytes"]))
 
 
-class BedrockRuntimeResponse(BearerRegion, BaseResponse):
+class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
     """moto's response class for bedrock-runtime, answering from our backend."""
 
     use_raw_body = True
@@ -121,10 +121,6 @@ class BedrockRuntimeResponse(BearerRegion, BaseResponse):
     @property
     def backend(self) -> BedrockRuntimeBackend:
         return bedrockruntime_backends[self.current_account][self.region]
-
-    def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None) -> None:
-        if not setup_server_request(self, request, full_url):
-            super().setup_class(request, full_url, headers)
 
     def _dispatch(self, request: Any, full_url: str | None = None, headers: Any = None) -> Any:
         request_id = new_request_id()
