@@ -26,12 +26,10 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import botocore.session
-import jsonschema
-
 from . import config
 from .engines.scripted import check as check_respond
 from .errors import BedrockError
+from .moto_services import service_model
 from .neutral import neutral_json
 
 THROTTLED = (
@@ -51,7 +49,9 @@ class RuleError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def _rule_validator() -> jsonschema.Draft7Validator:
+def _rule_validator() -> Any:
+    import jsonschema  # only when a rule is declared: 50 ms of start-up otherwise
+
     text = resources.files("moto_bedrock_runtime.data").joinpath("rules.schema.json").read_text()
     return jsonschema.Draft7Validator(json.loads(text))
 
@@ -59,7 +59,7 @@ def _rule_validator() -> jsonschema.Draft7Validator:
 @lru_cache(maxsize=1)
 def _modeled_errors() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
     """bedrock-runtime's error shapes with their members, and those its streams can carry."""
-    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    model = service_model("bedrock-runtime")
     errors = {shape.name: frozenset(shape.members) for shape in model.error_shapes}
     in_stream: set[str] = set()
     for operation in ("ConverseStream", "InvokeModelWithResponseStream"):

@@ -11,8 +11,6 @@ import uuid
 from functools import lru_cache
 from typing import Any
 
-import botocore.session
-
 # Bedrock's own texts for throttling and model timeouts (reference §4).
 THROTTLED = (
     "Too many requests, please wait before trying again. You have sent too many requests.  "
@@ -96,7 +94,9 @@ class UnknownOperationException(BedrockError):
 
 @lru_cache(maxsize=4)
 def _status_codes(service: str) -> dict[str, int]:
-    model = botocore.session.get_session().get_service_model(service)
+    from .moto_services import service_model  # moto's cache; this module loads before moto
+
+    model = service_model(service)
     return {
         shape.name: shape.metadata.get("error", {}).get("httpStatusCode", 400)
         for shape in model.error_shapes

@@ -3,20 +3,29 @@
 Subclassing moto's BaseBackend / BaseResponse / BedrockBackend and patching moto at activation
 (plugin.py) are the extension points; this module is the rest: other services' stores that
 jobs and invocation logging read and write (S3, CloudWatch Logs, STS), their "not found"
-exceptions, moto's seedable random source, its partition helper and its request type. One
-module, so a moto upgrade that moves any of them changes one file.
+exceptions, moto's seedable random source, its partition helper and its request type, and
+botocore's service models and region lists as moto holds them. One module, so a moto upgrade
+that moves any of them changes one file.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections import OrderedDict
+from functools import cache
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from botocore.loaders import create_loader
+from botocore.model import ServiceModel
+from botocore.regions import EndpointResolver
 from moto.bedrock.exceptions import ResourceNotFoundException as BedrockNotFound
+from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.request import Request as MotoRequest
 from moto.core.responses import BaseResponse
-from moto.core.utils import camelcase_to_underscores, method_names_from_class
+from moto.core.utils import camelcase_to_underscores, get_service_model, method_names_from_class
 from moto.moto_api._internal import mock_random
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import S3Backend, s3_backends
@@ -35,8 +44,11 @@ __all__ = [
     "logs_not_found",
     "method_names_from_class",
     "mock_random",
+    "prime_routing",
+    "regions",
     "s3_backend",
     "s3_backends",
+    "service_model",
 ]
 
 
@@ -87,9 +99,17 @@ def setup_server_request(response: Any, request: Any, full_url: str | None) -> b
     response.partition = get_partition(response.region)
     response.uri_match = {}
     response.response_headers = {"server": "amazon.com"}
-    from moto.iam.models import mark_account_as_visited  # moto imports it per request too
-
     response.access_key = response.get_access_key()
+    if "moto.iam.models" not in sys.modules:
+        # No IAM store yet, so no access key of an account either: moto's lookup would load
+        # IAM (and cryptography, 14 MB and 50 ms) only to answer the default account.
+        environ_account = os.environ.get("MOTO_ACCOUNT_ID")
+        response.current_account = (
+            environ_account or request.headers.get("x-moto-account-id") or DEFAULT_ACCOUNT_ID
+        )
+        return True
+    from moto.iam.models import mark_account_as_visited  # as moto's setup does
+
     response.current_account = response.get_current_account()
     mark_account_as_visited(
         account_id=response.current_account,
@@ -106,6 +126,41 @@ class ServerSetup(BaseResponse):
     def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None) -> None:
         if not setup_server_request(self, request, full_url):
             super().setup_class(request, full_url, headers)
+
+
+_models_lock = threading.RLock()
+
+
+def service_model(service: str) -> ServiceModel:
+    """botocore's model of a service as moto holds it: one parsed copy per process, and parsed
+    once even when many first requests want it at the same moment (each parse costs a tenth of
+    a second and megabytes; eight clients starting together used to parse it 22 times)."""
+    with _models_lock:
+        return get_service_model(service)
+
+
+def prime_routing(service: str) -> None:
+    """Build moto's routing table for a service (moto 5.2) under the same lock, before moto's
+    own dispatch would build one per waiting thread."""
+    try:
+        from moto.core.routing import get_service_router
+    except ImportError:  # LocalStack's moto fork routes with its own tables
+        return
+    with _models_lock:
+        get_service_router(service)
+
+
+@cache
+def regions(endpoint_prefix: str) -> list[str]:
+    """Every region of every partition where botocore's endpoint data lists a service, read
+    from endpoints.json alone: moto's own list loads the whole service model for it (EC2's,
+    for the runtime's "every region": 250 ms and 20 MB)."""
+    resolver = EndpointResolver(create_loader().load_data("endpoints"))
+    return [
+        region
+        for partition in resolver.get_available_partitions()
+        for region in resolver.get_available_endpoints(endpoint_prefix, partition)
+    ]
 
 
 def s3_backend(account_id: str, region: str) -> S3Backend:

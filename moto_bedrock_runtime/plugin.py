@@ -134,9 +134,9 @@ def _bedrock_service(environ: dict[str, Any], path: str) -> tuple[str, str] | No
 def _control_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """(method, path pattern) of every bedrock control-plane operation in botocore's model,
     but tagging: bedrock-data-automation signs as `bedrock` too and shares those paths."""
-    import botocore.session
+    from .moto_services import service_model
 
-    model = botocore.session.get_session().get_service_model("bedrock")
+    model = service_model("bedrock")
     routes = []
     for name in model.operation_names:
         http = model.operation_model(name).http

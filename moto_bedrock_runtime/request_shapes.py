@@ -59,7 +59,6 @@ from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Any
 
-from botocore.loaders import create_loader
 from botocore.model import ServiceModel, Shape, StructureShape
 
 _Errors = list[tuple[bool, str]]
@@ -137,9 +136,10 @@ _Parser = Callable[[_Node, Any, str, bool, _Errors], Any]
 """parse(node, value, path, hidden, errors) -> parsed value (``hidden``: in a sensitive shape)."""
 
 
-@functools.cache
 def _service_model(service: str) -> ServiceModel:
-    return ServiceModel(create_loader().load_service_model(service, "service-2"), service)
+    from .moto_services import service_model  # moto's copy, loaded once
+
+    return service_model(service)
 
 
 @functools.cache

@@ -8,6 +8,9 @@ These compare the two on real WSGI environs, so a moto upgrade that changes its 
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -146,3 +149,26 @@ def test_other_requests_take_motos_setup() -> None:
     response.setup_class(MotoRequest(environ), _raw_url(environ))
     assert response.body == BODY
     assert response.region == "eu-west-1"
+
+
+def test_account_without_iam_loaded() -> None:
+    """Before anything loads moto's IAM store no access key can belong to an account, so the
+    lean setup answers moto's default account (or MOTO_ACCOUNT_ID, or x-moto-account-id)
+    without loading IAM; checked in a fresh interpreter, where IAM is not loaded yet."""
+    script = """
+import sys
+from tests.test_direct_path import _environ, _signed, CONVERSE, BODY
+from moto_bedrock_runtime.moto_services import SERVER_REQUEST
+from moto_bedrock_runtime.plugin import _raw_url
+from moto_bedrock_runtime.runtime.responses import BedrockRuntimeResponse
+accounts = []
+for extra in ({}, {"x-moto-account-id": "222222222222"}):
+    environ = _environ("POST", CONVERSE, BODY, {**_signed("POST", CONVERSE, BODY), **extra})
+    response = BedrockRuntimeResponse()
+    response.setup_class(SERVER_REQUEST(environ), _raw_url(environ))
+    accounts.append(response.current_account)
+print(accounts, "moto.iam.models" in sys.modules)
+"""
+    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert run.stdout.strip() == "['123456789012', '222222222222'] False", run.stderr

@@ -12,6 +12,7 @@ from __future__ import annotations
 from moto.bedrock.models import BedrockBackend
 from moto.core.base_backend import BackendDict
 
+from ..moto_services import regions
 from .custom_models import CustomModels
 from .evaluation_jobs import EvaluationJobs
 from .foundation_models import FoundationModels
@@ -49,4 +50,6 @@ class BedrockControlBackend(
     """moto's BedrockBackend plus every feature-area mixin."""
 
 
-bedrock_backends = BackendDict(BedrockControlBackend, "bedrock")
+bedrock_backends = BackendDict(
+    BedrockControlBackend, "bedrock", use_boto3_regions=False, additional_regions=regions("bedrock")
+)

@@ -19,7 +19,12 @@ from ..errors import (
     new_request_id,
     status_for,
 )
-from ..moto_services import ServerSetup, camelcase_to_underscores, method_names_from_class
+from ..moto_services import (
+    ServerSetup,
+    camelcase_to_underscores,
+    method_names_from_class,
+    prime_routing,
+)
 from .custom_models import CustomModelHandlers
 from .evaluation_jobs import EvaluationJobHandlers
 from .exceptions import BedrockError, UnknownOperationException, ValidationException
@@ -80,6 +85,7 @@ class BedrockControlResponse(
                 self.setup_class(request, full_url, headers)
             except UnicodeDecodeError as exc:  # moto decodes the body as UTF-8 text
                 raise ValidationException(NOT_UTF8) from exc
+            prime_routing("bedrock")
             action = self._get_action()
             if not action:
                 raise UnknownOperationException(f"No operation matches {self.method} {self.path}.")

@@ -27,6 +27,7 @@ from ..engines.scripted import ScriptedEngine
 from ..errors import BedrockError, ValidationException
 from ..guardrails.runtime import NO_GUARDRAILS, Guard, Requested, converse_guard, invoke_guard
 from ..jobs.async_invoke import AsyncInvokes
+from ..moto_services import regions
 from ..neutral import ChatRequest, EmbedRequest, StreamEvent, Usage
 from ..prompt_cache import PromptCache
 from ..request_shapes import ShapeError, input_shape, parse_body
@@ -425,4 +426,10 @@ def _conversation(request: Any) -> dict[str, Any]:
 
 
 # botocore has no bedrock-runtime region list, so moto keys this backend on EC2's regions.
-bedrockruntime_backends = BackendDict(BedrockRuntimeBackend, "ec2")
+# Every region, as moto's stub serves (EC2 lists them all).
+bedrockruntime_backends = BackendDict(
+    BedrockRuntimeBackend,
+    "bedrock-runtime",
+    use_boto3_regions=False,
+    additional_regions=regions("ec2"),
+)

@@ -18,7 +18,6 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-import botocore.session
 from moto.core.responses import BaseResponse
 
 from .. import compact_json, invocation_logging, json_input
@@ -30,7 +29,7 @@ from ..eventstream import encode_events, exception_frame
 from ..guardrails import apply_guardrail
 from ..guardrails.runtime import from_headers
 from ..jobs.async_invoke import request_params
-from ..moto_services import ServerSetup
+from ..moto_services import ServerSetup, service_model
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
 from .models import BedrockRuntimeBackend, ChunkEvent, bedrockruntime_backends, shaped_body
 
@@ -74,7 +73,7 @@ def route(method: str, raw_path: str, path: str) -> tuple[str, str | None]:
 @lru_cache(maxsize=4)
 def stream_exception_members(operation: str) -> frozenset[str]:
     """The in-stream error members botocore's model allows for an operation's stream."""
-    model = botocore.session.get_session().get_service_model("bedrock-runtime")
+    model = service_model("bedrock-runtime")
     output = model.operation_model(operation).output_shape
     stream = output.members[output.serialization["payload"]]
     return frozenset(
