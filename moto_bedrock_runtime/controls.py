@@ -322,13 +322,10 @@ class Controls:
             self._history.append(entry)
 
     def invocations(self) -> list[dict[str, Any]]:
-        """The history; each entry's neutral request becomes JSON the first time it is read
-        (most calls are never looked at, and the conversion costs more than a canned answer)."""
+        """The history, each entry readable (see `readable`)."""
         with self._lock:
             for entry in self._history:
-                request = entry.get("neutral_request")
-                if request is not None and not isinstance(request, dict):
-                    entry["neutral_request"] = neutral_json(request)
+                readable(entry)
             return list(self._history)
 
     def clear_invocations(self) -> None:
@@ -356,6 +353,24 @@ def load_rules_file(path: str | PathLike[str]) -> int:
         return len(startup.add_rules(rules))
     except (OSError, ValueError) as exc:  # RuleError is a ValueError
         raise RuleError(f"cannot load rules from {path}: {exc}") from exc
+
+
+class EncodedJson(bytes):
+    """An answer kept in the history as the JSON bytes that were sent: a third of the memory
+    of the parsed form for an embedding (1,024 float objects), and parsed only if read."""
+
+
+def readable(entry: dict[str, Any]) -> dict[str, Any]:
+    """A history entry with its neutral request as JSON and its answer parsed, converted in
+    place the first time it is read: most calls are never looked at, and the conversion costs
+    more than a canned answer."""
+    request = entry.get("neutral_request")
+    if request is not None and not isinstance(request, dict):
+        entry["neutral_request"] = neutral_json(request)
+    response = entry.get("response")
+    if isinstance(response, EncodedJson):
+        entry["response"] = json.loads(response)
+    return entry
 
 
 def recorded_headers(headers: Mapping[str, str]) -> dict[str, str]:

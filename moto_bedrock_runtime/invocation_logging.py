@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from . import catalog
+from .controls import readable
 from .moto_services import (
     MissingBucket,
     caller_arn,
@@ -67,6 +68,7 @@ def deliver(record: dict[str, Any], tokens: tuple[int, int] | None, access_key: 
         config = _configuration(record["account_id"], record["region"])
         if not config:
             return
+        readable(record)
         entry = log_record(record, tokens, config, _identity(record, access_key))
         started = datetime.fromisoformat(record["timestamp"]).astimezone(timezone.utc)
         with _delivery_lock:

@@ -22,7 +22,7 @@ from moto.core.responses import BaseResponse
 
 from .. import compact_json, invocation_logging, json_input
 from ..bearer_region import BearerRegion
-from ..controls import recorded_headers
+from ..controls import EncodedJson, recorded_headers
 from ..errors import BedrockError, ClientGone, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
 from ..eventstream import encode_events, exception_frame
@@ -219,7 +219,7 @@ class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
             record,
             guardrail,
         )
-        record["response"] = result.native
+        record["response"] = EncodedJson(result.body)
         record[invocation_logging.TOKEN_COUNTS] = (result.input_tokens, result.output_tokens)
         headers = {
             "Content-Type": "application/json",
