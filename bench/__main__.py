@@ -37,7 +37,7 @@ KEYS = (
     "added_p99_ms",
     "startup_s",
     "rss_ready_mb",
-    "rss_after_1000_mb",
+    "rss_after_2000_mb",
     "rss_after_10000_mb",
 )
 
