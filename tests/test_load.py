@@ -169,6 +169,8 @@ def test_sixteen_clients_mixing_every_call(server: CliServer) -> None:
     for worker in workers:
         worker.join(timeout=SECONDS + 120)
     assert not any(worker.is_alive() for worker in workers), "a client is stuck (deadlock?)"
+    # Before the histories are read: reading parses the answers they keep as JSON text.
+    rss_end = _proc(server.process.pid, "VmRSS")
 
     failures = [error for client in clients for error in client.errors]
     assert not failures, failures[:5]
@@ -193,11 +195,10 @@ def test_sixteen_clients_mixing_every_call(server: CliServer) -> None:
     while time.monotonic() < deadline and _proc(server.process.pid, "Threads") > threads_before + 2:
         time.sleep(0.2)
     assert _proc(server.process.pid, "Threads") <= threads_before + 2
-    rss_end = _proc(server.process.pid, "VmRSS")
     calls = sum(client.runtime_calls for client in clients)
     print(
         f"\n{calls} calls in {SECONDS:.0f} s by {CLIENTS} clients; p50 {first * 1000:.1f} -> "
-        f"{last * 1000:.1f} ms; RSS at half time {rss_half // 1024} MB, at the end "
+        f"{last * 1000:.1f} ms; RSS at half time {rss_half // 1024} MB, when the clients ended "
         f"{rss_end // 1024} MB"
     )
     assert rss_end - rss_half < 10 * 1024, (rss_half, rss_end)  # KiB: no growth past the history
