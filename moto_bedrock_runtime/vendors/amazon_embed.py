@@ -175,24 +175,34 @@ def _nova_text(text: dict[str, Any], model: ResolvedModel) -> _NovaItem:
     return _NovaItem([EmbedInput(text=value)], ["TEXT"], truncated)
 
 
-def _nova_item(body: Body, model: ResolvedModel) -> _NovaItem:
-    params = body["singleEmbeddingParams"]
+def _nova_kind(params: dict[str, Any]) -> str:
     present = [kind for kind in _NOVA_MEDIA if kind in params]
     if len(present) != 1:
         raise ValidationException(NOVA_ONE_INPUT)
-    kind = present[0]
+    return present[0]
+
+
+def _nova_media_types(kind: str, media: dict[str, Any]) -> list[str]:
+    """The `embeddingType` of each vector an image, audio or video item gives."""
+    if kind == "video" and media.get("embeddingMode") == "AUDIO_VIDEO_SEPARATE":
+        return ["VIDEO", "AUDIO"]
+    return ["AUDIO_VIDEO_COMBINED" if kind == "video" else kind.upper()]
+
+
+def _nova_item(body: Body, model: ResolvedModel) -> _NovaItem:
+    params = body["singleEmbeddingParams"]
+    kind = _nova_kind(params)
     if kind == "text":
         return _nova_text(params["text"], model)
     media = params[kind]
     data = _nova_source(media["source"], f"#/singleEmbeddingParams/{kind}/source")
-    if kind == "video" and media.get("embeddingMode") == "AUDIO_VIDEO_SEPARATE":
+    types = _nova_media_types(kind, media)
+    if len(types) == 2:
         # Two vectors, one per stream: each gets a distinct content key.
         return _NovaItem(
-            [EmbedInput(image=b"video\0" + data), EmbedInput(image=b"audio\0" + data)],
-            ["VIDEO", "AUDIO"],
+            [EmbedInput(image=b"video\0" + data), EmbedInput(image=b"audio\0" + data)], types
         )
-    label = "AUDIO_VIDEO_COMBINED" if kind == "video" else kind.upper()
-    return _NovaItem([EmbedInput(image=data)], [label])
+    return _NovaItem([EmbedInput(image=data)], types)
 
 
 @register("nova-embed")
@@ -216,11 +226,18 @@ class NovaEmbed:
         )
 
     def response(self, reply: EmbedReply, request: EmbedRequest, body: Body) -> Body:
-        item = _nova_item(body, request.model)
+        params = body["singleEmbeddingParams"]
+        kind = _nova_kind(params)
+        if kind == "text":
+            item = _nova_text(params["text"], request.model)
+            types, truncated = item.types, item.truncated_chars
+        else:
+            # Only the labels: the media's bytes were decoded by request() and are not needed.
+            types, truncated = _nova_media_types(kind, params[kind]), None
         results: list[dict[str, Any]] = []
-        for kind, vector in zip(item.types, reply.vectors, strict=True):
-            entry: dict[str, Any] = {"embeddingType": kind, "embedding": vector}
-            if item.truncated_chars is not None:
-                entry["truncatedCharLength"] = item.truncated_chars
+        for label, vector in zip(types, reply.vectors, strict=True):
+            entry: dict[str, Any] = {"embeddingType": label, "embedding": vector}
+            if truncated is not None:
+                entry["truncatedCharLength"] = truncated
             results.append(entry)
         return {"embeddings": results}
