@@ -86,6 +86,12 @@ class CliServer:
             env={**os.environ, **(env or {})},
         )
         self.banner = self._read_banner()
+        # Drained as it comes: a server logging into a full pipe would block on the write,
+        # and every thread after it on the logging lock.
+        self._output: list[str] = []
+        self._drain = threading.Thread(target=self._output.extend, args=(self.process.stdout,))
+        self._drain.daemon = True
+        self._drain.start()
         scheme = "https" if "--tls" in args else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         match = re.search(r"TLS certificate \(self-signed\): (\S+)", self.banner)
@@ -109,18 +115,14 @@ class CliServer:
 
     def stop(self) -> str:
         """SIGTERM, as a service manager stops it; returns everything it printed."""
-        assert self.process.stdout is not None
         self.process.terminate()
-        # Read through the text wrapper: communicate() reads the pipe beneath it and would miss
-        # lines the banner's readline() already buffered (such as "Loaded N rule(s)").
-        killer = threading.Timer(20, self.process.kill)
-        killer.start()
         try:
-            out = self.process.stdout.read()
-        finally:
-            killer.cancel()
-        self.process.wait(timeout=20)
-        return self.banner + out
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=20)
+        self._drain.join(timeout=20)
+        return self.banner + "".join(self._output)
 
 
 @pytest.fixture(scope="session")
