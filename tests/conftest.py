@@ -132,6 +132,21 @@ def cli_server() -> Iterator[CliServer]:
     server.stop()
 
 
+def client_of(
+    url: str | None,
+    service: str = "bedrock-runtime",
+    *,
+    region: str = "us-east-1",
+    unchecked: bool = False,
+) -> Any:
+    """A client of the in-process mock (no url) or of a server; `unchecked`: botocore sends
+    what its own parameter validation would refuse, to reach the emulator's validation."""
+    config = NO_RETRIES.merge(Config(parameter_validation=False)) if unchecked else NO_RETRIES
+    if url is None:
+        return boto3.client(service, region_name=region, config=config)
+    return boto3.client(service, region_name=region, endpoint_url=url, config=config, **CREDENTIALS)
+
+
 def client_for(url: str, service: str = "bedrock-runtime", **kwargs: Any) -> Any:
     return boto3.client(
         service,

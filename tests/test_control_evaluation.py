@@ -11,15 +11,13 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
+from .conftest import CliServer, capture_bodies, check_output, client_for, client_of, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -94,13 +92,9 @@ class Clients:
     """A bedrock client of one mock with its raw bodies captured."""
 
     def __init__(self) -> None:
-        self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
+        self.bedrock = client_of(None, "bedrock")
         self.bodies = capture_bodies(self.bedrock)
-        self.unchecked = boto3.client(
-            "bedrock",
-            region_name="us-east-1",
-            config=NO_RETRIES.merge(Config(parameter_validation=False)),
-        )
+        self.unchecked = client_of(None, "bedrock", unchecked=True)
 
     def checked(self, operation: str) -> dict[str, Any]:
         body = json.loads(self.bodies[-1])

@@ -11,19 +11,17 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
 from .conftest import (
-    NO_RETRIES,
     CliServer,
     capture_bodies,
     check_output,
     client_for,
+    client_of,
     collect_pages,
     error_of,
 )
@@ -56,15 +54,10 @@ class Clients:
     """bedrock and bedrock-runtime clients of one mock, with the bedrock raw bodies captured."""
 
     def __init__(self) -> None:
-        self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
-        self.runtime = boto3.client("bedrock-runtime", region_name="us-east-1", config=NO_RETRIES)
+        self.bedrock = client_of(None, "bedrock")
+        self.runtime = client_of(None)
         self.bodies = capture_bodies(self.bedrock)
-        # For the server's own validation of what botocore would refuse before sending.
-        self.unchecked = boto3.client(
-            "bedrock",
-            region_name="us-east-1",
-            config=NO_RETRIES.merge(Config(parameter_validation=False)),
-        )
+        self.unchecked = client_of(None, "bedrock", unchecked=True)
 
     def checked(self, operation: str) -> dict[str, Any]:
         """The last raw bedrock body, checked against the operation's output shape."""

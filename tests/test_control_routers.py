@@ -11,10 +11,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import botocore.session
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -24,7 +22,7 @@ from moto_bedrock_runtime.neutral import MessageStop, Reply, Usage
 from moto_bedrock_runtime.request_shapes import parse_body
 from moto_bedrock_runtime.testing import BedrockControls
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
+from .conftest import CliServer, capture_bodies, check_output, client_for, client_of, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -74,15 +72,11 @@ class Clients:
     """bedrock and bedrock-runtime clients of one mock, with raw bodies captured."""
 
     def __init__(self, region: str = "us-east-1") -> None:
-        self.bedrock = boto3.client("bedrock", region_name=region, config=NO_RETRIES)
-        self.runtime = boto3.client("bedrock-runtime", region_name=region, config=NO_RETRIES)
+        self.bedrock = client_of(None, "bedrock", region=region)
+        self.runtime = client_of(None, region=region)
         self.bodies = capture_bodies(self.bedrock)
         self.runtime_bodies = capture_bodies(self.runtime)
-        self.unchecked = boto3.client(
-            "bedrock",
-            region_name=region,
-            config=NO_RETRIES.merge(Config(parameter_validation=False)),
-        )
+        self.unchecked = client_of(None, "bedrock", region=region, unchecked=True)
 
     def checked(self, operation: str) -> dict[str, Any]:
         body = json.loads(self.bodies[-1])

@@ -8,13 +8,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from .conftest import NO_RETRIES, CliServer, capture_bodies, check_output, client_for, error_parts
+from .conftest import CliServer, capture_bodies, check_output, client_of, error_parts
 
 ACCOUNT = "123456789012"
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -39,16 +37,9 @@ class Clients:
     """A bedrock client of one mock with its raw bodies captured."""
 
     def __init__(self, endpoint_url: str | None = None) -> None:
-        if endpoint_url:
-            self.bedrock = client_for(endpoint_url, "bedrock")
-        else:
-            self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
+        self.bedrock = client_of(endpoint_url, "bedrock")
         # For the server's own validation of what botocore would refuse before sending.
-        self.unchecked = boto3.client(
-            "bedrock",
-            region_name="us-east-1",
-            config=NO_RETRIES.merge(Config(parameter_validation=False)),
-        )
+        self.unchecked = client_of(endpoint_url, "bedrock", unchecked=True)
         self.bodies = capture_bodies(self.bedrock)
 
     def tag(self, arn: str, **tags: str) -> None:

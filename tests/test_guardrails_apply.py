@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.config import Config
 from moto import mock_aws
 
 from moto_bedrock_runtime.errors import ValidationException
@@ -33,7 +32,7 @@ from .conftest import (
     CliServer,
     capture_bodies,
     check_output,
-    client_for,
+    client_of,
     error_of,
 )
 
@@ -87,18 +86,9 @@ class Runtime:
     """A guardrail with every policy, and a runtime client whose raw answers are checked."""
 
     def __init__(self, url: str | None = None) -> None:
-        if url is None:
-            self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
-            self.client = boto3.client(
-                "bedrock-runtime", region_name="us-east-1", config=NO_RETRIES
-            )
-            unchecked = NO_RETRIES.merge(Config(parameter_validation=False))
-            self.unchecked = boto3.client(
-                "bedrock-runtime", region_name="us-east-1", config=unchecked
-            )
-        else:
-            self.bedrock = client_for(url, "bedrock")
-            self.client = client_for(url)
+        self.bedrock = client_of(url, "bedrock")
+        self.client = client_of(url)
+        self.unchecked = client_of(url, unchecked=True)
         self.bodies = capture_bodies(self.client)
         created = self.bedrock.create_guardrail(name=f"apply-{id(self)}", **MESSAGES, **POLICIES)
         self.id, self.arn = created["guardrailId"], created["guardrailArn"]

@@ -13,20 +13,16 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
 
 from .conftest import (
-    CREDENTIALS,
-    NO_RETRIES,
     CliServer,
     capture_bodies,
     check_output,
-    client_for,
+    client_of,
     collect_pages,
     error_of,
 )
@@ -99,26 +95,9 @@ class Rails:
     """bedrock and bedrock-runtime clients of one endpoint, with the bedrock raw bodies."""
 
     def __init__(self, url: str | None = None) -> None:
-        if url is None:
-            self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
-            self.runtime = boto3.client(
-                "bedrock-runtime", region_name="us-east-1", config=NO_RETRIES
-            )
-            self.unchecked = boto3.client(
-                "bedrock",
-                region_name="us-east-1",
-                config=NO_RETRIES.merge(Config(parameter_validation=False)),
-            )
-        else:
-            self.bedrock = client_for(url, "bedrock")
-            self.runtime = client_for(url)
-            self.unchecked = boto3.client(
-                "bedrock",
-                region_name="us-east-1",
-                endpoint_url=url,
-                config=NO_RETRIES.merge(Config(parameter_validation=False)),
-                **CREDENTIALS,
-            )
+        self.bedrock = client_of(url, "bedrock")
+        self.runtime = client_of(url)
+        self.unchecked = client_of(url, "bedrock", unchecked=True)
         self.bodies = capture_bodies(self.bedrock)
 
     def checked(self, operation: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from botocore.config import Config
 from moto import mock_aws
 
 from moto_bedrock_runtime import backend_settings
@@ -24,7 +23,6 @@ from moto_bedrock_runtime.guardrails import GUARDRAIL_NOT_FOUND
 from moto_bedrock_runtime.testing import BedrockControls
 
 from .conftest import (
-    CREDENTIALS,
     FAKE_SIGV4,
     HAIKU,
     NO_RETRIES,
@@ -33,7 +31,7 @@ from .conftest import (
     capture_bodies,
     check_output,
     check_stream,
-    client_for,
+    client_of,
     error_of,
 )
 
@@ -111,21 +109,9 @@ class Rails:
     are checked against botocore's shapes; the test controls of the same place."""
 
     def __init__(self, url: str | None = None) -> None:
-        if url is None:
-            self.bedrock = boto3.client("bedrock", region_name="us-east-1", config=NO_RETRIES)
-            self.client = boto3.client(
-                "bedrock-runtime", region_name="us-east-1", config=NO_RETRIES
-            )
-        else:
-            self.bedrock = client_for(url, "bedrock")
-            self.client = client_for(url)
-        self.unchecked = boto3.client(
-            "bedrock-runtime",
-            region_name="us-east-1",
-            endpoint_url=url,
-            config=NO_RETRIES.merge(Config(parameter_validation=False)),
-            **CREDENTIALS,
-        )
+        self.bedrock = client_of(url, "bedrock")
+        self.client = client_of(url)
+        self.unchecked = client_of(url, unchecked=True)
         self.bodies = capture_bodies(self.client)
         self.controls = BedrockControls(endpoint_url=url)
         self.id, self.arn = self.create(**POLICIES)
