@@ -97,6 +97,20 @@ def _no_leaks(server: CliServer, before: tuple[int, int]) -> None:
     assert _proc_count(pid, "fds") <= before[1] + POOL_SIZE
 
 
+def _loaded_without_leaks(backend: Katan | RawBackend, counts: Any) -> Counter[str]:
+    """Outcomes of 3 s of load on a server in front of `backend`, which then holds nothing
+    more than before; both are stopped."""
+    server = _server(backend.url)
+    try:
+        before = counts(server)
+        outcomes = _load(server.url, 3)
+        _no_leaks(server, before)
+    finally:
+        server.stop()
+        backend.stop()
+    return outcomes
+
+
 @pytest.fixture
 def counts() -> Iterator[Callable[[CliServer], tuple[int, int]]]:
     yield lambda server: (
@@ -165,14 +179,7 @@ def test_slow_backend_times_out_and_the_rest_succeed(tmp: Path, counts: Any) -> 
 
 def test_failing_half_the_time_under_load(tmp: Path, counts: Any) -> None:
     flaky = Katan(tmp, "--error-rate", "0.5", "--max-concurrent", "16")
-    server = _server(flaky.url)
-    try:
-        before = counts(server)
-        outcomes = _load(server.url, 3)
-        _no_leaks(server, before)
-    finally:
-        server.stop()
-        flaky.stop()
+    outcomes = _loaded_without_leaks(flaky, counts)
     assert set(outcomes) == {"ok", "ModelErrorException"}, outcomes
     assert min(outcomes.values()) > 5
 
@@ -191,15 +198,7 @@ def test_streams_dropped_half_way_under_load(counts: Any) -> None:
         final = {"choices": [{"index": 0, "delta": {"content": "lo"}, "finish_reason": "stop"}]}
         conn.sendall(sse_chunk(final) + sse_chunk("[DONE]") + b"0\r\n\r\n")
 
-    backend = RawBackend(sometimes_drop)
-    server = _server(backend.url)
-    try:
-        before = counts(server)
-        outcomes = _load(server.url, 3)
-        _no_leaks(server, before)
-    finally:
-        server.stop()
-        backend.stop()
+    outcomes = _loaded_without_leaks(RawBackend(sometimes_drop), counts)
     # RawBackend answers every request as a stream: Converse sees a stream where it expects
     # JSON, a model error; ConverseStream gets the text or an in-stream error when cut.
     assert set(outcomes) <= {"ok", "modelStreamErrorException", "ModelErrorException"}, outcomes
