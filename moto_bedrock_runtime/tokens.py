@@ -8,6 +8,7 @@ text be cut at exactly N tokens (maxTokens) with the same rule that counted it.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import TYPE_CHECKING, Any
@@ -34,11 +35,9 @@ def truncate(text: str, max_tokens: int) -> tuple[str, bool]:
         return "", bool(text)
     if count(text) <= max_tokens:  # the usual case, counted in C
         return text, False
-    for n, match in enumerate(_TOKEN.finditer(text), start=1):
-        if n == max_tokens:
-            rest = text[match.end() :]
-            return text[: match.end()], bool(_TOKEN.search(rest))
-    return text, False
+    # More tokens than allowed: the cut falls after the max_tokens-th.
+    ends = (match.end() for match in _TOKEN.finditer(text))
+    return text[: next(itertools.islice(ends, max_tokens - 1, None))], True
 
 
 def pieces(text: str) -> list[str]:

@@ -136,7 +136,7 @@ class Upstream:
             raw = self._response.read()
         except (HTTPError, OSError) as exc:
             self._finish(clean=False)
-            if isinstance(exc, Urllib3Timeout) or "timed out" in str(exc):
+            if _timed_out(exc):
                 raise _transport_error(exc, self.url, self._settings, "the answer") from exc
             raise ModelErrorException(
                 CUT_SHORT.format(url=safe_url(self.url)), originalStatusCode=200
@@ -245,8 +245,13 @@ class Upstream:
         self._finish(clean=False)
 
 
+def _timed_out(exc: BaseException) -> bool:
+    """urllib3's timeouts, and the socket ones it passes on without wrapping."""
+    return isinstance(exc, Urllib3Timeout) or "timed out" in str(exc)
+
+
 def _broken_how(exc: BaseException, settings: BackendSettings) -> str:
-    if isinstance(exc, Urllib3Timeout) or "timed out" in str(exc):
+    if _timed_out(exc):
         return f"stalled for more than {settings.read_timeout:g} s"
     return "ended before the answer was complete"
 
@@ -257,7 +262,7 @@ def _transport_error(
     # urllib3's NewConnectionError (refused, unreachable) subclasses its connect-timeout error.
     if isinstance(exc, NewConnectionError) or "refused" in str(exc).lower():
         reason = "the connection was refused or the host is unreachable"
-    elif isinstance(exc, Urllib3Timeout) or "timed out" in str(exc):
+    elif _timed_out(exc):
         connecting = isinstance(exc, ConnectTimeoutError)
         seconds = settings.connect_timeout if connecting else settings.first_token_timeout
         log.warning("backend %s gave no answer within %g s (%s)", safe_url(url), seconds, what)

@@ -7,7 +7,6 @@ failure, expected or not, leaves as a modeled Bedrock error; never HTML, never a
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
@@ -101,12 +100,8 @@ def guarded_frames(operation: str, events: Iterable[tuple[str, dict[str, Any]]])
 
 
 def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """A stream event as a test wants to read it: InvokeModel chunks decoded to their JSON."""
-    if name != "chunk":
-        return payload
-    if isinstance(payload, ChunkEvent):
-        return payload.native
-    return json.loads(base64.b64decode(payload["bytes"]))
+    """A stream event as a test wants to read it: an InvokeModel chunk as its native JSON."""
+    return payload.native if isinstance(payload, ChunkEvent) else payload
 
 
 class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
@@ -195,17 +190,12 @@ class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
     def _op_Converse(
         self, model_id: str, record: dict[str, Any]
     ) -> tuple[int, dict[str, str], str]:
-        result = self.backend.converse(model_id, self._raw_body(), record)
-        record["response"] = result
-        body = compact_json.dumps(result)
-        return 200, {"Content-Type": "application/json"}, body
+        return self._answer(record, self.backend.converse(model_id, self._raw_body(), record))
 
     def _op_CountTokens(
         self, model_id: str, record: dict[str, Any]
     ) -> tuple[int, dict[str, str], str]:
-        result = self.backend.count_tokens(model_id, self._raw_body())
-        record["response"] = result
-        return 200, {"Content-Type": "application/json"}, json.dumps(result)
+        return self._answer(record, self.backend.count_tokens(model_id, self._raw_body()))
 
     def _op_InvokeModel(
         self, model_id: str, record: dict[str, Any]
@@ -282,7 +272,7 @@ class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
     @staticmethod
     def _answer(record: dict[str, Any], result: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         record["response"] = result
-        return 200, {"Content-Type": "application/json"}, json.dumps(result)
+        return 200, {"Content-Type": "application/json"}, compact_json.dumps(result)
 
     def _echoed_headers(self) -> dict[str, str]:
         """Settings Bedrock reports back in response headers when the request set them."""
