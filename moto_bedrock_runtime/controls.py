@@ -322,11 +322,12 @@ class Controls:
             self._history.append(entry)
 
     def invocations(self) -> list[dict[str, Any]]:
-        """The history, each entry readable (see `readable`)."""
+        """The history, each entry readable (see `readable`). Converted outside the lock, so
+        the first read of a full history does not hold up the calls being recorded; two readers
+        converting one entry at once store equal values."""
         with self._lock:
-            for entry in self._history:
-                readable(entry)
-            return list(self._history)
+            entries = list(self._history)
+        return [readable(entry) for entry in entries]
 
     def clear_invocations(self) -> None:
         with self._lock:

@@ -68,7 +68,7 @@ def deliver(record: dict[str, Any], tokens: tuple[int, int] | None, access_key: 
         config = _configuration(record["account_id"], record["region"])
         if not config:
             return
-        readable(record)
+        record = readable(dict(record))  # a copy: the history keeps its compact form
         entry = log_record(record, tokens, config, _identity(record, access_key))
         started = datetime.fromisoformat(record["timestamp"]).astimezone(timezone.utc)
         with _delivery_lock:

@@ -31,12 +31,14 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import S3Backend, s3_backends
 from moto.utilities.utils import get_partition
 
+from . import config
+
 __all__ = [
     "SERVER_REQUEST",
     "BedrockNotFound",
+    "BedrockSetup",
     "MissingBucket",
     "S3Backend",
-    "ServerSetup",
     "caller_arn",
     "camelcase_to_underscores",
     "get_partition",
@@ -120,12 +122,28 @@ def setup_server_request(response: Any, request: Any, full_url: str | None) -> b
     return True
 
 
-class ServerSetup(BaseResponse):
-    """Mixed into our response classes: a request our server received gets the lean setup."""
+class BedrockSetup(BaseResponse):
+    """Mixed in before moto's response class on both Bedrock planes: a request our server
+    received gets the lean setup, and a request signed with a bearer token gets its region.
+
+    A bearer token (a Bedrock API key) carries no SigV4 scope, so moto would fall back to
+    us-east-1. Unless the host or the user agent names a region, the configured one
+    (MOTO_BEDROCK_REGION) applies, to the runtime and the control plane alike, so a resource
+    created through one is found through the other.
+    """
 
     def setup_class(self, request: Any, full_url: str | None = None, headers: Any = None) -> None:
         if not setup_server_request(self, request, full_url):
             super().setup_class(request, full_url, headers)
+
+    def get_region_from_url(self, request: Any, full_url: str) -> str:
+        if (
+            request.headers.get("Authorization", "").startswith("Bearer ")
+            and not self.region_regex.search(full_url)
+            and not self.region_from_useragent_regex.search(request.headers.get("User-Agent", ""))
+        ):
+            return config.bearer_region()
+        return super().get_region_from_url(request, full_url)
 
 
 _models_lock = threading.RLock()

@@ -229,8 +229,6 @@ class BedrockFirst:
         if isinstance(body, str):
             body = body.encode()
         out = [(name, str(value)) for name, value in headers.items()]
-        if not any(name.lower() == "content-type" for name, _ in out):
-            out.append(("Content-Type", "application/json"))
         out.append(("Access-Control-Allow-Origin", "*"))  # what moto's Flask-CORS adds
         if isinstance(body, bytes):
             out.append(("Content-Length", str(len(body))))

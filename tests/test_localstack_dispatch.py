@@ -98,3 +98,13 @@ def test_errors_are_bedrocks() -> None:
     assert status == 400
     assert headers["x-amzn-ErrorType"].startswith("ValidationException:")
     assert json.loads(body) == {"message": "The provided model identifier is invalid."}
+
+
+def test_motos_own_operations_answer_json() -> None:
+    """moto's own handlers (invocation logging here) set no Content-Type; LocalStack would
+    then send text/plain, so the control plane names JSON itself."""
+    host = "https://bedrock.us-east-1.amazonaws.com"
+    status, headers, body = call("bedrock", "GET", f"{host}/logging/modelinvocations")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    check_output("GetModelInvocationLoggingConfiguration", json.loads(body), service="bedrock")

@@ -10,7 +10,6 @@ from typing import Any
 from moto.bedrock.responses import BedrockResponse
 
 from .. import json_input
-from ..bearer_region import BearerRegion
 from ..errors import (
     ClientGone,
     InternalServerException,
@@ -20,7 +19,7 @@ from ..errors import (
     status_for,
 )
 from ..moto_services import (
-    ServerSetup,
+    BedrockSetup,
     camelcase_to_underscores,
     method_names_from_class,
     prime_routing,
@@ -43,8 +42,7 @@ NOT_UTF8 = "The request body is not valid JSON: it is not UTF-8 text."
 
 
 class BedrockControlResponse(
-    ServerSetup,
-    BearerRegion,
+    BedrockSetup,
     TaggingHandlers,
     GuardrailHandlers,
     PromptRouterHandlers,
@@ -114,6 +112,8 @@ class BedrockControlResponse(
             status = status_for(code, service="bedrock")
         out_headers.pop("status", None)  # moto's internal carrier of the status code
         out_headers.setdefault("x-amzn-RequestId", request_id)
+        if not any(name.lower() == "content-type" for name in out_headers):
+            out_headers["Content-Type"] = "application/json"  # moto's own handlers set none
         return status, out_headers, body
 
 

@@ -20,7 +20,6 @@ from urllib.parse import unquote
 from moto.core.responses import BaseResponse
 
 from .. import compact_json, invocation_logging, json_input
-from ..bearer_region import BearerRegion
 from ..controls import EncodedJson, recorded_headers
 from ..errors import BedrockError, ClientGone, error_response, new_request_id
 from ..eventstream import CONTENT_TYPE as EVENTSTREAM
@@ -28,7 +27,7 @@ from ..eventstream import encode_events, exception_frame
 from ..guardrails import apply_guardrail
 from ..guardrails.runtime import from_headers
 from ..jobs.async_invoke import request_params
-from ..moto_services import ServerSetup, service_model
+from ..moto_services import BedrockSetup, service_model
 from .exceptions import InternalServerException, UnknownOperationException, ValidationException
 from .models import BedrockRuntimeBackend, ChunkEvent, bedrockruntime_backends, shaped_body
 
@@ -104,7 +103,7 @@ def _readable(name: str, payload: dict[str, Any]) -> dict[str, Any]:
     return payload.native if isinstance(payload, ChunkEvent) else payload
 
 
-class BedrockRuntimeResponse(ServerSetup, BearerRegion, BaseResponse):
+class BedrockRuntimeResponse(BedrockSetup, BaseResponse):
     """moto's response class for bedrock-runtime, answering from our backend."""
 
     use_raw_body = True
