@@ -15,7 +15,6 @@ import datetime
 import email.utils
 import io
 import ipaddress
-import json
 import logging
 import os
 import re
@@ -32,7 +31,12 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from .errors import ClientGone, new_request_id
+from .errors import (
+    ClientGone,
+    InternalServerException,
+    ValidationException,
+    error_response,
+)
 
 log = logging.getLogger("moto_bedrock_runtime.server")
 
@@ -279,25 +283,24 @@ class ResponseBase:
             self.left -= len(data)
         self.send_body(data)
 
-    def fail(
-        self, status: int, message: str, *, close: bool, error_type: str | None = None
-    ) -> None:
-        """Answer with a JSON error if nothing was sent yet, else cut the response short."""
+    def fail(self, status: int, message: str, *, close: bool) -> None:
+        """Answer with a JSON error if nothing was sent yet, else cut the response short.
+
+        A request refused before it reached the application is still a modeled Bedrock error
+        to an SDK, answered as every other: our own failure (500) an InternalServerException,
+        anything else (a malformed request, a version or framing we do not speak) the client's,
+        a ValidationException, with the HTTP status that says what went wrong.
+        """
         self.close = self.close or close or self.headers_sent
         if self.headers_sent:
             self.cut()
             return
-        body = json.dumps({"message": message}).encode()
+        error = (InternalServerException if status == 500 else ValidationException)(message)
+        error.status = status
+        _, headers, text = error_response(error)
+        body = text.encode()
         self.status = f"{status} {HTTPStatus(status).phrase}"
-        # A request refused before it reached the application is still a modeled error to an
-        # SDK: the client's mistake (4xx) a ValidationException, ours an internal error.
-        default = "InternalServerException" if status >= 500 else "ValidationException"
-        self.headers = [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("x-amzn-ErrorType", error_type or default),
-            ("x-amzn-RequestId", new_request_id()),
-        ]
+        self.headers = [*headers.items(), ("Content-Length", str(len(body)))]
         self.write(body)
         self.finish()
 
@@ -483,9 +486,7 @@ def run_app(
         log.exception(
             "unhandled error serving %s %s", environ["REQUEST_METHOD"], environ["PATH_INFO"]
         )
-        response.fail(
-            500, "Internal server error", close=False, error_type="InternalServerException"
-        )
+        response.fail(500, "Internal server error", close=False)
     log.debug(
         "%s %s %s %.1f ms",
         environ["REQUEST_METHOD"],

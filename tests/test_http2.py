@@ -291,7 +291,10 @@ def test_errors_are_json_over_http2(paced_server: CliServer) -> None:
         client.close()
     assert invalid.status == 400
     assert invalid.headers["x-amzn-errortype"].startswith("ValidationException")
-    assert invalid.json()["message"]
+    assert invalid.json() == {
+        "message": "A conversation must start with a user message. Try again with a "
+        "conversation that starts with a user message."
+    }
     assert unknown.status == 404
     assert unknown.headers["x-amzn-errortype"].startswith("UnknownOperationException")
     assert unknown.headers["content-type"] == "application/json"
@@ -488,7 +491,9 @@ def test_app_failures_become_json_or_a_reset(serve: Callable[..., WSGIServer]) -
         client.close()
     assert early.status == 500
     assert early.json() == {"message": "Internal server error"}
-    assert early.headers["x-amzn-errortype"] == "InternalServerException"
+    assert early.headers["x-amzn-errortype"] == (
+        "InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/"
+    )
     assert late.status == 200
     assert late.body == b"partial"
     assert late.reset == ErrorCodes.INTERNAL_ERROR
