@@ -224,6 +224,24 @@ def test_an_answer_that_is_not_json_is_a_model_error(client: Any, use_backend: A
         )
 
 
+def _cut_short(conn: socket.socket, request: bytes) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
+        b'{"choices": [{"index": 0'
+    )  # …and the connection closes 476 bytes early
+
+
+def test_an_answer_cut_short_is_a_model_error(client: Any, use_backend: Any) -> None:
+    for server in _raw(_cut_short):
+        use_backend(server.url)
+        code, status, message, response = _failure(_converse, client=client)
+        assert (code, status, response["originalStatusCode"]) == ("ModelErrorException", 424, 200)
+        assert message == (
+            f"The model backend at {server.url} closed the connection before its answer was "
+            "complete."
+        )
+
+
 def test_a_backend_400_is_a_validation_error(client: Any, use_backend: Any) -> None:
     for server in _raw(_bad_request):
         use_backend(server.url)

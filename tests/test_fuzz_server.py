@@ -213,30 +213,74 @@ def test_the_server_is_still_up(server: CliServer) -> None:
 
 
 NESTED = b'{"a":' * 5000 + b"1" + b"}" * 5000
+TOO_DEEP = "The request body is not valid JSON: it is nested too deeply."
+MISSING = "Value null at '{}' failed to satisfy constraint: Member must not be null"
+CUSTOMIZATION_REQUIRED = ("customModelName", "roleArn", "baseModelIdentifier")
+CUSTOMIZATION_REQUIRED += ("trainingDataConfig", "outputDataConfig")
 REGRESSIONS = [
-    # (method, path, body, expected status, expected error code)
-    ("POST", "/model/amazon.nova-lite-v1:0/converse", NESTED, 400, "ValidationException"),
-    ("POST", "/model/amazon.nova-lite-v1:0/invoke", NESTED, 400, "ValidationException"),
-    ("POST", "/model/amazon.nova-lite-v1:0/count-tokens", NESTED, 400, "ValidationException"),
-    ("POST", "/model-customization-jobs", NESTED, 400, "ValidationException"),
-    ("POST", "/model-customization-jobs", b"\x80\x81", 400, "ValidationException"),
-    ("POST", "/model-customization-jobs", b'{"jobName": "j"}', 400, "ValidationException"),
-    ("GET", "/model-customization-jobs?nextToken=0", b"", 400, "ValidationException"),
+    # (method, path, body, expected status, expected error code, expected message)
+    ("POST", "/model/amazon.nova-lite-v1:0/converse", NESTED, 400, "ValidationException", TOO_DEEP),
+    (
+        "POST",
+        "/model/amazon.nova-lite-v1:0/invoke",
+        NESTED,
+        400,
+        "ValidationException",
+        "Malformed input request, please reformat your input and try again.",
+    ),
+    (
+        "POST",
+        "/model/amazon.nova-lite-v1:0/count-tokens",
+        NESTED,
+        400,
+        "ValidationException",
+        TOO_DEEP,
+    ),
+    ("POST", "/model-customization-jobs", NESTED, 400, "ValidationException", TOO_DEEP),
+    (
+        "POST",
+        "/model-customization-jobs",
+        b"\x80\x81",
+        400,
+        "ValidationException",
+        "The request body is not valid JSON: it is not UTF-8 text.",
+    ),
+    (
+        "POST",
+        "/model-customization-jobs",
+        b'{"jobName": "j"}',
+        400,
+        "ValidationException",
+        "5 validation errors detected: "
+        + "; ".join(MISSING.format(name) for name in CUSTOMIZATION_REQUIRED),
+    ),
+    # moto's own error code (not Bedrock's) becomes a ValidationException with moto's text
+    (
+        "GET",
+        "/model-customization-jobs?nextToken=0",
+        b"",
+        400,
+        "ValidationException",
+        "Invalid Token: Invalid token",
+    ),
     (
         "POST",
         "/model/cohere.embed-v4:0/invoke",
         b'{"input_type": "search_document", "inputs": [{"content": [{"type": "text"}]}]}',
         400,
         "ValidationException",
+        "Malformed input request: #/inputs/0/content/0: required key [text] not found, please "
+        "reformat your input and try again.",
     ),
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "status", "code"), REGRESSIONS)
+@pytest.mark.parametrize(("method", "path", "body", "status", "code", "message"), REGRESSIONS)
 def test_regressions_found_by_fuzzing(
-    server: CliServer, method: str, path: str, body: bytes, status: int, code: str
+    server: CliServer, method: str, path: str, body: bytes, status: int, code: str, message: str
 ) -> None:
     answer = send(server, method, path, body, {"Content-Type": "application/json"})
     check_answer(*answer, (method, path))
     assert answer[0] == status
     assert answer[1]["x-amzn-errortype"].split(":")[0] == code
+    assert json.loads(answer[2]) == {"message": message}

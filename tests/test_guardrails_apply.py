@@ -24,6 +24,7 @@ from moto_bedrock_runtime.guardrails import (
     evaluate,
     resolve,
 )
+from moto_bedrock_runtime.guardrails.apply import IMAGE_TOO_LARGE, MAX_IMAGE_BYTES
 from moto_bedrock_runtime.testing import BedrockControls
 
 from .conftest import (
@@ -283,6 +284,14 @@ def test_images(aws: Runtime) -> None:
         400,
         "The image bytes are not a valid jpeg image.",
     )
+    huge = PNG + bytes(MAX_IMAGE_BYTES)
+    assert error_of(
+        aws.client.apply_guardrail,
+        guardrailIdentifier=aws.id,
+        guardrailVersion="DRAFT",
+        source="INPUT",
+        content=[{"image": {"format": "png", "source": {"bytes": huge}}}],
+    ) == ("ValidationException", 400, IMAGE_TOO_LARGE)
 
 
 def test_by_arn_and_by_version(aws: Runtime) -> None:

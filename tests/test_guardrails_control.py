@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from moto_bedrock_runtime.config import PROVISIONING_SECONDS
+from moto_bedrock_runtime.control.owned_resources import TOO_MANY_TAGS
 
 from .conftest import (
     CliServer,
@@ -388,10 +389,11 @@ def test_tags_on_a_guardrail(aws: Rails) -> None:
         {"key": "env", "value": "test"}
     ]
     many = [{"key": f"k{i}", "value": "v"} for i in range(51)]
-    code, status, _ = error_of(
-        aws.bedrock.create_guardrail, name="too-many-tags", tags=many, **MESSAGES
+    assert error_of(aws.bedrock.create_guardrail, name="too-many-tags", tags=many, **MESSAGES) == (
+        "TooManyTagsException",
+        400,
+        TOO_MANY_TAGS,
     )
-    assert (code, status) == ("TooManyTagsException", 400)
     assert "too-many-tags" not in {g["name"] for g in aws.listed()}
 
 
