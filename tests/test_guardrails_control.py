@@ -412,6 +412,9 @@ def test_client_request_tokens(aws: Rails) -> None:
     assert aws.version(gid, clientRequestToken="v-token") == "1"
     assert aws.version(gid, clientRequestToken="v-token") == "1"
     assert aws.version(gid) == "2"
+    # A deleted version takes its token along: the retry makes a new version, not a dead one.
+    aws.bedrock.delete_guardrail(guardrailIdentifier=gid, guardrailVersion="1")
+    assert aws.version(gid, clientRequestToken="v-token") == "3"
 
 
 def test_statuses_wait_for_the_provisioning_delay(

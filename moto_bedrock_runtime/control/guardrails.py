@@ -246,7 +246,7 @@ class Guardrails(BedrockBackend):
         tags = params.get("tags") or []
         with self._guardrail_lock:
             known = self._guardrail_tokens.replay(token, request)
-            if known is not None and known.rsplit("/", 1)[-1] in self.guardrails:
+            if known is not None:  # a deleted guardrail's tokens are forgotten with it
                 return self.guardrails[known.rsplit("/", 1)[-1]]
             self._name_free(params["name"])
             if len(self.guardrails) >= MAX_GUARDRAILS:
@@ -293,11 +293,18 @@ class Guardrails(BedrockBackend):
             guardrail = self._guardrail(identifier)
             if version is not None:
                 self._version(guardrail, identifier, version)
-                del guardrail.versions[int(version)]
+                self._drop_version(guardrail, int(version))
                 return
+            for number in list(guardrail.versions):
+                self._drop_version(guardrail, number)
             del self.guardrails[guardrail.guardrail_id]
             self._guardrail_tokens.forget(guardrail.arn)
             self.tagger.delete_all_tags_for_resource(guardrail.arn)
+
+    def _drop_version(self, guardrail: Guardrail, number: int) -> None:
+        """A version gone, with the client token that made it: a retried create makes anew."""
+        del guardrail.versions[number]
+        self._guardrail_version_tokens.forget(f"{guardrail.arn}:{number}")
 
     def create_guardrail_version(
         self, identifier: str, description: str | None, token: str | None
