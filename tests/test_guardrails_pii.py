@@ -5,6 +5,7 @@ text that two configured types match."""
 
 from __future__ import annotations
 
+import botocore.session
 import pytest
 
 from moto_bedrock_runtime.guardrails import pii
@@ -183,9 +184,14 @@ NEAR_MISSES = [
 
 
 def test_the_tables_cover_every_type() -> None:
-    assert {kind for kind, _, _ in POSITIVES} == set(pii.PII_TYPES)
-    assert {kind for kind, _, _ in NEAR_MISSES} == set(pii.PII_TYPES)
-    assert len(pii.PII_TYPES) == 31 and set(pii.PRIORITY) == set(pii.PII_TYPES)
+    """Every type botocore's model lists (GuardrailPiiEntityType) is detected, ranked and
+    tested both ways."""
+    model = botocore.session.get_session().get_service_model("bedrock")
+    types = set(model.shape_for("GuardrailPiiEntityType").enum)
+    assert len(types) == 31
+    assert {kind for kind, _, _ in POSITIVES} == types
+    assert {kind for kind, _, _ in NEAR_MISSES} == types
+    assert set(pii.PRIORITY) == types
 
 
 @pytest.mark.parametrize(("kind", "text", "expected"), POSITIVES)
