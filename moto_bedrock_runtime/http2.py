@@ -26,7 +26,6 @@ import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
 
 from h2.config import H2Configuration
 from h2.connection import ConnectionState, H2Connection
@@ -50,9 +49,9 @@ from .http_server import (
     LineReader,
     ResponseBase,
     WSGIServer,
-    add_fields,
     base_environ,
     linger,
+    request_environ,
     run_app,
 )
 
@@ -300,13 +299,7 @@ class _Connection:
                 fields.append((name, value))
         target = pseudo.get(":path", "")
         path, _, query = target.partition("?")
-        environ = self._environ.copy()
-        environ["REQUEST_METHOD"] = pseudo[":method"]
-        # PEP 3333: the percent-decoded path's bytes as a latin-1 str, like werkzeug.
-        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
-        environ["QUERY_STRING"] = query
-        environ["RAW_URI"] = environ["REQUEST_URI"] = target  # keeps %2F and %3A intact
-        add_fields(environ, fields)
+        environ = request_environ(self._environ, pseudo[":method"], path, query, target, fields)
         if "HTTP_HOST" not in environ and ":authority" in pseudo:
             environ["HTTP_HOST"] = pseudo[":authority"]
         stream = _Stream(self, event.stream_id)

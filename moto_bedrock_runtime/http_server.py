@@ -439,6 +439,25 @@ def base_environ(server: WSGIServer, client_address: tuple[str, int]) -> dict[st
     }
 
 
+def request_environ(
+    base: dict[str, Any],
+    method: str,
+    path: bytes | str,
+    query: str,
+    raw_target: str,
+    fields: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """One request's environ, whatever the protocol, from its connection's shared entries."""
+    environ = base.copy()
+    environ["REQUEST_METHOD"] = method
+    # PEP 3333: the percent-decoded path's bytes as a latin-1 str, like werkzeug.
+    environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
+    environ["QUERY_STRING"] = query
+    environ["RAW_URI"] = environ["REQUEST_URI"] = raw_target  # keeps %2F and %3A intact
+    add_fields(environ, fields)
+    return environ
+
+
 def add_fields(environ: dict[str, Any], fields: list[tuple[str, str]]) -> None:
     """Request header fields as CGI variables; repeated fields are joined with commas."""
     for name, value in fields:
@@ -632,14 +651,15 @@ class _Handler(socketserver.BaseRequestHandler):
         absolute = _ABSOLUTE_FORM.match(path)  # proxy-style request: the authority is the host
         if absolute:
             path = path[absolute.end() :] or b"/"
-        environ = environ_base.copy()
-        environ["REQUEST_METHOD"] = method.decode("latin-1")
-        # PEP 3333: the percent-decoded path's bytes as a latin-1 str, like werkzeug.
-        environ["PATH_INFO"] = unquote_to_bytes(path).decode("latin-1")
-        environ["QUERY_STRING"] = query.decode("latin-1")
-        environ["RAW_URI"] = environ["REQUEST_URI"] = raw_target  # keeps %2F and %3A intact
+        environ = request_environ(
+            environ_base,
+            method.decode("latin-1"),
+            path,
+            query.decode("latin-1"),
+            raw_target,
+            fields,
+        )
         environ["SERVER_PROTOCOL"] = version.decode("latin-1")
-        add_fields(environ, fields)
         if absolute:
             environ["HTTP_HOST"] = absolute[1].decode("latin-1")
 
